@@ -1,0 +1,144 @@
+"""Shared fixtures: the demo databases on DuckDB, SQLite and a real PostgreSQL server.
+
+The demo data is generated once per parameter set and cached under data/test-cache
+(gitignored); an fcntl lock keeps pytest-xdist workers from generating it twice.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import os
+import subprocess
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from assistant.config import PROJECT_ROOT, Settings, load_settings
+
+DEMO_SEED = 7
+DEMO_END = dt.date(2026, 6, 30)
+DEMO_TICKETS = 20000
+DEMO_POSTS = 1500
+CACHE_ROOT = Path(os.environ.get("WENSHU_TEST_CACHE", PROJECT_ROOT / "data" / "test-cache"))
+DEMO_KEY = f"demo-s{DEMO_SEED}-e{DEMO_END:%Y%m%d}-t{DEMO_TICKETS}-p{DEMO_POSTS}"
+
+
+@contextlib.contextmanager
+def _locked(name: str) -> Iterator[None]:
+    CACHE_ROOT.mkdir(parents=True, exist_ok=True)
+    with open(CACHE_ROOT / f"{name}.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _generate(**urls: str) -> None:
+    from assistant.demo_data import generate
+    generate(seed=DEMO_SEED, end=DEMO_END, tickets=DEMO_TICKETS, posts=DEMO_POSTS, **urls)
+
+
+def _settings(tmp_root: Path, hotline_url: str, posts_url: str) -> Settings:
+    env = {"WENSHU_DATA_DIR": str(tmp_root), "WENSHU_HOTLINE_URL": hotline_url, "WENSHU_POSTS_URL": posts_url}
+    return load_settings(env)
+
+
+@pytest.fixture(scope="session")
+def demo_dir() -> Path:
+    """A directory holding hotline.duckdb and posts.duckdb (seed 7, end 2026-06-30)."""
+    target = CACHE_ROOT / DEMO_KEY
+    with _locked(DEMO_KEY):
+        if not (target / "complete").exists():
+            from assistant.demo_data import generate_to_dir
+            generate_to_dir(target, seed=DEMO_SEED, end=DEMO_END, tickets=DEMO_TICKETS, posts=DEMO_POSTS)
+            (target / "complete").write_text("ok")
+    return target
+
+
+@pytest.fixture(scope="session")
+def demo_settings(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings on the DuckDB demo files, with a private data dir (sessions, audit log)."""
+    return _settings(tmp_path_factory.mktemp("wenshu-data"),
+                     f"duckdb:///{demo_dir / 'hotline.duckdb'}", f"duckdb:///{demo_dir / 'posts.duckdb'}")
+
+
+@pytest.fixture(scope="session")
+def sqlite_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    target = CACHE_ROOT / (DEMO_KEY + "-sqlite")
+    urls = {"hotline_url": f"sqlite:///{target / 'hotline.sqlite'}", "posts_url": f"sqlite:///{target / 'posts.sqlite'}"}
+    with _locked(DEMO_KEY + "-sqlite"):
+        if not (target / "complete").exists():
+            target.mkdir(parents=True, exist_ok=True)
+            for f in target.glob("*.sqlite"):
+                f.unlink()
+            _generate(**urls)
+            (target / "complete").write_text("ok")
+    return _settings(tmp_path_factory.mktemp("wenshu-data-sqlite"), urls["hotline_url"], urls["posts_url"])
+
+
+def _start_postgres(tmp_root: Path) -> str:
+    script = PROJECT_ROOT / ".ci" / "start-postgres"
+    proc = subprocess.run([str(script), str(tmp_root / "pg")], capture_output=True, text=True)
+    if proc.returncode != 0:
+        message = f"could not start PostgreSQL: {proc.stderr.strip()}"
+        if os.environ.get("WENSHU_REQUIRE_PG") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return proc.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="session")
+def pg_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A base URL of a real PostgreSQL server: WENSHU_TEST_PG_URL (set by .ci/run) or one started here."""
+    url = os.environ.get("WENSHU_TEST_PG_URL")
+    if url:
+        return url
+    root = Path("/tmp") / f"wenshu-pg-{os.getpid()}"
+    root.mkdir(exist_ok=True)
+    os.chmod(root, 0o755)
+    return _start_postgres(root)
+
+
+def _pg_database_url(base: str, name: str) -> str:
+    return sa.make_url(base).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_settings(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The demo data loaded into two databases of a real PostgreSQL server."""
+    names = {"hotline_url": f"wenshu_{DEMO_KEY.replace('-', '_')}_hotline",
+             "posts_url": f"wenshu_{DEMO_KEY.replace('-', '_')}_posts"}
+    urls = {k: _pg_database_url(pg_url, v) for k, v in names.items()}
+    with _locked(DEMO_KEY + "-pg"):
+        admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            existing = {r[0] for r in conn.exec_driver_sql("SELECT datname FROM pg_database")}
+            ready = set(names.values()) <= existing
+            if ready:
+                check = sa.create_engine(urls["posts_url"])
+                with check.connect() as c2:
+                    ready = "wenshu_complete" in sa.inspect(c2).get_table_names()
+                check.dispose()
+            if not ready:
+                for name in names.values():
+                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+                    conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        admin.dispose()
+        if not ready:
+            _generate(**urls)
+            marker = sa.create_engine(urls["posts_url"])
+            with marker.begin() as c3:
+                c3.exec_driver_sql("CREATE TABLE wenshu_complete (ok integer)")
+            marker.dispose()
+    return _settings(tmp_path_factory.mktemp("wenshu-data-pg"), urls["hotline_url"], urls["posts_url"])
+
+
+@pytest.fixture(params=["duckdb", "sqlite", "postgres"])
+def any_settings(request: pytest.FixtureRequest) -> Settings:
+    """The same demo data on each engine in turn."""
+    return request.getfixturevalue({"duckdb": "demo_settings", "sqlite": "sqlite_settings",
+                                    "postgres": "pg_settings"}[request.param])
