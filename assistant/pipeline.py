@@ -129,10 +129,10 @@ def _answer_plan(question: str, result: PlannerResult, *, app: App, scope: Scope
                 scope=scope.describe() if scope else None)
     if result.kind != "sql":
         return Answer(status=STATUS_OF_KIND[result.kind], answer=result.message or "", **base)
-    return _execute(result, app=app, scope=scope, **base)
+    return _execute(result, app=app, scope=scope, base=base)
 
 
-def _execute(result: PlannerResult, *, app: App, scope: Scope | None, **base) -> Answer:
+def _execute(result: PlannerResult, *, app: App, scope: Scope | None, base: dict) -> Answer:
     database = result.database or "hotline"
     try:
         guarded = app.guard(result.sql or "", database, scope)
@@ -160,8 +160,8 @@ def run_sql(sql: str, *, database: str, app: App, scope: Scope | None = None) ->
     if database not in ("hotline", "posts"):
         return Answer(status="error", answer="数据库只能是 hotline（热线）或 posts（阵地）。")
     result = PlannerResult(kind="sql", backend="sql", database=database, sql=sql)
-    answer = _execute(result, app=app, scope=scope, question=None, backend="sql", plan=None, definitions=[],
-                      period=None, suggestions=[], scope=scope.describe() if scope else None)
+    answer = _execute(result, app=app, scope=scope,
+                      base=dict(backend="sql", scope=scope.describe() if scope else None))
     answer.elapsed_ms = _elapsed(t0)
     app.audit.record("sql", org=org, sql=answer.sql or sql, rows=len(answer.rows), status=answer.status,
                      reason=None if answer.status == "ok" else answer.answer, backend="sql",
