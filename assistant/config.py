@@ -4,6 +4,7 @@ Nothing else in the package reads os.environ; everything takes a Settings.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -51,6 +52,10 @@ class Settings:
     llm_max_repairs: int = 2
     llm_stream: bool = False
     default_backend: str = "auto"
+    # reference date for 今年/上个月…; None means today (set it when the data ends earlier)
+    as_of: dt.date | None = None
+    # refuse the plain (non-embedded) app without a signed token, for real deployments
+    require_token: bool = False
     schema_docs_dir: Path = field(default=SCHEMA_DOCS_DIR)
 
     @property
@@ -104,5 +109,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         llm_max_repairs=_int(env, "WENSHU_LLM_MAX_REPAIRS", 2),
         llm_stream=(env.get("WENSHU_LLM_STREAM", "0").lower() in ("1", "true", "yes")),
         default_backend=env.get("WENSHU_BACKEND") or "auto",
+        as_of=dt.date.fromisoformat(env["WENSHU_AS_OF"]) if env.get("WENSHU_AS_OF") else None,
+        require_token=(env.get("WENSHU_REQUIRE_TOKEN", "0").lower() in ("1", "true", "yes")),
         schema_docs_dir=Path(env.get("WENSHU_SCHEMA_DOCS") or SCHEMA_DOCS_DIR),
     )

@@ -99,8 +99,8 @@ def ask(question: str, *, app: App, as_of: dt.date | None = None, session: str |
         return Answer(status="refused", question=question[:50] + "…",
                       answer=f"问题太长了（超过{MAX_QUESTION_CHARS}字），请精简后再问。")
     conversation = app.sessions.load(session)
-    ctx = PlanContext(as_of=as_of or dt.date.today(), docs=app.docs, settings=app.settings, scope=scope,
-                      history=list(conversation.turns),
+    ctx = PlanContext(as_of=as_of or app.settings.as_of or dt.date.today(), docs=app.docs,
+                      settings=app.settings, scope=scope, history=list(conversation.turns),
                       validate=lambda db, sql: app.validate(db, sql, scope), on_token=on_token)
     chosen = _backend_for(app, backend)
     try:
