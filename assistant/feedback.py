@@ -1,0 +1,93 @@
+"""👍/👎 feedback on answers, kept append-only as JSON lines (settings.feedback_path).
+
+👍 records are the raw material for `wenshu confirm` (new verified examples); 👎 records
+point at questions the planners get wrong. Personal data never enters the file: the
+answer rows are not stored, and phone and ID numbers typed into a question are masked.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator, Literal
+
+from .config import Settings
+
+Rating = Literal["up", "down"]
+
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_ID_CARD = re.compile(r"(?<![0-9Xx])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9Xx])")
+
+
+def scrub(text: str | None) -> str | None:
+    """Mask phone numbers and ID-card numbers in free text."""
+    if text is None:
+        return None
+    text = _ID_CARD.sub(r"\1********\2", text)
+    return _PHONE.sub(r"\1****\2", text)
+
+
+@dataclass(frozen=True)
+class FeedbackRecord:
+    time: str                 # ISO 8601, UTC
+    rating: Rating
+    question: str | None
+    sql: str | None
+    answer: str | None
+    database: str | None = None
+    status: str | None = None
+    chart_type: str | None = None
+    backend: str | None = None
+    org_id: int | None = None
+    org_name: str | None = None
+    session: str | None = None
+    comment: str | None = None
+
+
+def record_feedback(settings: Settings, *, rating: Rating, question: str | None, sql: str | None,
+                    answer: str | None, database: str | None = None, status: str | None = None,
+                    chart_type: str | None = None, backend: str | None = None, org_id: int | None = None,
+                    org_name: str | None = None, session: str | None = None, comment: str | None = None,
+                    now: dt.datetime | None = None) -> FeedbackRecord:
+    """Append one rating to the feedback file and return what was written."""
+    if rating not in ("up", "down"):
+        raise ValueError(f"rating must be 'up' or 'down', not {rating!r}")
+    when = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    rec = FeedbackRecord(
+        time=when.isoformat(timespec="seconds"), rating=rating, question=scrub(question), sql=scrub(sql),
+        answer=scrub(answer), database=database, status=status, chart_type=chart_type, backend=backend,
+        org_id=org_id, org_name=org_name, session=session, comment=scrub(comment),
+    )
+    path = Path(settings.feedback_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = (json.dumps(asdict(rec), ensure_ascii=False) + "\n").encode("utf-8")
+    # One write() on an O_APPEND descriptor: concurrent app sessions never interleave lines.
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line)
+    finally:
+        os.close(fd)
+    return rec
+
+
+def iter_feedback(settings: Settings, *, rating: Rating | None = None) -> Iterator[FeedbackRecord]:
+    """The stored records, oldest first; a damaged line is skipped, not fatal."""
+    path = Path(settings.feedback_path)
+    if not path.exists():
+        return
+    fields = set(FeedbackRecord.__dataclass_fields__)
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                raw = json.loads(line)
+                rec = FeedbackRecord(**{k: v for k, v in raw.items() if k in fields})
+            except (ValueError, TypeError):
+                continue
+            if rating is None or rec.rating == rating:
+                yield rec
