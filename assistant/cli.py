@@ -101,15 +101,20 @@ def _demo_data(args: argparse.Namespace, settings: Settings) -> int:
     if bool(args.hotline_url) != bool(args.posts_url):
         print("--hotline-url 与 --posts-url 需要同时给出。", file=sys.stderr)
         return 2
-    if args.hotline_url:
-        report = generate(hotline_url=args.hotline_url, posts_url=args.posts_url, **kw)
-    else:
-        out = args.out or settings.data_dir
-        if args.if_missing and (out / "hotline.duckdb").exists() and (out / "posts.duckdb").exists():
-            print(f"演示数据已存在：{out}", file=sys.stderr)
-            return 0
-        report = generate_to_dir(out, **kw)
-    print(report)
+    try:
+        if args.hotline_url:
+            report = generate(hotline_url=args.hotline_url, posts_url=args.posts_url, **kw)
+        else:
+            out = args.out or settings.data_dir
+            if args.if_missing and (out / "hotline.duckdb").exists() and (out / "posts.duckdb").exists():
+                print(f"演示数据已存在：{out}", file=sys.stderr)
+                return 0
+            report = generate_to_dir(out, **kw)
+    except Exception as error:  # unreachable server, bad URL, disk full: say so, no traceback
+        print(f"生成演示数据失败：{str(error).splitlines()[0]}", file=sys.stderr)
+        return 1
+    tables = "，".join(f"{name} {count:,} 行" for name, count in report.counts.items())
+    print(f"已生成演示数据（种子 {report.seed}，{report.start} 至 {report.end}，用时 {report.seconds:.1f} 秒）：{tables}")
     return 0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import hashlib
 import os
 import subprocess
 from pathlib import Path
@@ -23,7 +24,9 @@ DEMO_END = dt.date(2026, 6, 30)
 DEMO_TICKETS = 20000
 DEMO_POSTS = 1500
 CACHE_ROOT = Path(os.environ.get("WENSHU_TEST_CACHE", PROJECT_ROOT / "data" / "test-cache"))
-DEMO_KEY = f"demo-s{DEMO_SEED}-e{DEMO_END:%Y%m%d}-t{DEMO_TICKETS}-p{DEMO_POSTS}"
+# The generator's own hash is part of the key, so a changed generator never meets stale data.
+GENERATOR_HASH = hashlib.sha256((PROJECT_ROOT / "assistant" / "demo_data.py").read_bytes()).hexdigest()[:8]
+DEMO_KEY = f"demo-s{DEMO_SEED}-e{DEMO_END:%Y%m%d}-t{DEMO_TICKETS}-p{DEMO_POSTS}-{GENERATOR_HASH}"
 
 
 @contextlib.contextmanager
