@@ -95,15 +95,24 @@ def _start_postgres(tmp_root: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def pg_url() -> Iterator[str]:
     """A base URL of a real PostgreSQL server: WENSHU_TEST_PG_URL (set by .ci/run) or one started here."""
     url = os.environ.get("WENSHU_TEST_PG_URL")
     if url:
-        return url
+        yield url
+        return
     root = Path("/tmp") / f"wenshu-pg-{os.getpid()}"
     root.mkdir(exist_ok=True)
     os.chmod(root, 0o755)
-    return _start_postgres(root)
+    url = _start_postgres(root)
+    try:
+        yield url
+    finally:  # a server this session started stops with it
+        pg_ctl = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))[-1]
+        cmd = [str(pg_ctl), "-D", str(root / "pg" / "pgdata"), "stop", "-m", "fast"]
+        if os.geteuid() == 0:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        subprocess.run(cmd, capture_output=True)
 
 
 def _pg_database_url(base: str, name: str) -> str:
