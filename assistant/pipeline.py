@@ -18,7 +18,7 @@ from .answer import write_answer
 from .audit import AuditLog
 from .charts import choose_chart
 from .config import Settings, load_settings
-from .db import Databases
+from .db import Databases, QueryTimeout
 from .guard import GuardRefusal, guard_sql, mask_rows
 from .models import Answer, PlannerResult, Scope
 from .orgs import OrgDirectory
@@ -140,10 +140,12 @@ def _execute(result: PlannerResult, *, app: App, scope: Scope | None, base: dict
         return Answer(status="refused", database=database, answer=refusal.message, **base)
     try:
         columns, rows, truncated = app.databases.execute(database, guarded.sql)
+    except QueryTimeout as timeout:
+        return Answer(status="error", database=database, sql=guarded.sql, answer=timeout.message, **base)
     except Exception as error:
         log.warning("query failed: %s", error)
         return Answer(status="error", database=database, sql=guarded.sql,
-                      answer="查询执行失败，可能是数据库暂时不可用或查询超时，请稍后再试或缩小范围。", **base)
+                      answer="查询执行失败，可能是数据库暂时不可用，请稍后再试或缩小查询范围。", **base)
     rows = mask_rows(rows, guarded.masks)
     text = write_answer(result, columns, rows, scope=scope)
     if truncated:
