@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+import re
 from typing import Any, Sequence
 
 from .models import PlannerResult, Scope
 from .query_plan import TIME_DIMENSIONS, QueryPlan
 
-COUNT_UNITS = (("工单", "件"), ("办结量", "件"), ("超期", "件"), ("未办结", "件"), ("阵地", "个"), ("活动场次", "场"),
-               ("场次", "场"), ("工会", "个"), ("组织", "个"), ("人次", "人次"), ("人数", "人"), ("会员", "人"))
+COUNT_UNITS = (("单位数", "家"), ("工单", "件"), ("办结量", "件"), ("超期", "件"), ("未办结", "件"), ("阵地", "个"), ("活动场次", "场"),
+               ("场次", "场"), ("工会", "个"), ("组织", "个"), ("人次", "人次"), ("人数", "人"), ("会员", "人"), ("行业数", "个"))
 MAX_LISTED = 5
 
 
@@ -76,15 +77,58 @@ def fmt_value(name: str, value: Any) -> str:
     return fmt_number(value, column_kind(name), unit_of(name))
 
 
+CN_QUARTERS = "一二三四"
+_ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?)?(?:[+-]\d{2}:?\d{2}|Z)?$")
+_ISO_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_ISO_QUARTER = re.compile(r"^(\d{4})\s*-?\s*[Qq]([1-4])$")
+# Result column names that say which time grain a column holds (the LLM's SQL names them freely).
+_GRAIN_NAMES = (("quarter", ("quarter", "季度")), ("month", ("month", "月份", "年月", "月")),
+                ("week", ("week", "周")), ("year", ("year", "年份", "年度")),
+                ("day", ("date", "day", "日期", "时间", "_at", "_on")))
+
+
+def _as_date(value: Any) -> dt.date | dt.datetime | None:
+    """A date, a datetime or an ISO date string as a date/datetime (pandas Timestamps too)."""
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value
+    if hasattr(value, "to_pydatetime"):
+        return value.to_pydatetime()
+    if isinstance(value, str):
+        m = _ISO_DAY.match(value.strip())
+        if m:
+            try:
+                day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
+            if m.group(4) is not None and (m.group(4), m.group(5)) != ("00", "00"):
+                return dt.datetime(day.year, day.month, day.day, int(m.group(4)), int(m.group(5)))
+            return day
+    return None
+
+
+def fmt_date(value: dt.date | dt.datetime) -> str:
+    """2026-03-15 → 2026年3月15日; a time of day other than midnight is kept (2026年3月15日 14:05)."""
+    text = f"{value.year}年{value.month}月{value.day}日"
+    if isinstance(value, dt.datetime) and (value.hour, value.minute) != (0, 0):
+        text += f" {value.hour:02d}:{value.minute:02d}"
+    return text
+
+
 def fmt_cell(value: Any) -> str:
     if value is None:
         return "（空）"
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, dt.date):
-        return value.isoformat()
     if isinstance(value, bool):
         return "是" if value else "否"
+    day = _as_date(value)
+    if day is not None:
+        return fmt_date(day)
+    if isinstance(value, str):
+        m = _ISO_MONTH.match(value.strip())
+        if m and 1 <= int(m.group(2)) <= 12:
+            return f"{m.group(1)}年{int(m.group(2))}月"
+        m = _ISO_QUARTER.match(value.strip())
+        if m:
+            return f"{m.group(1)}年第{CN_QUARTERS[int(m.group(2)) - 1]}季度"
     n = _num(value)
     if n is not None:
         return f"{n:,.0f}" if abs(n - round(n)) < 1e-9 else f"{n:,.2f}"
@@ -92,28 +136,48 @@ def fmt_cell(value: Any) -> str:
 
 
 def fmt_label(value: Any, dim: str | None = None) -> str:
-    """A group label: months as 2026年1月, quarters as 2026年第1季度, years as 2026年."""
-    day = value.date() if isinstance(value, dt.datetime) else value
-    if isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-":
-        try:
-            day = dt.date.fromisoformat(value[:10])
-        except ValueError:
-            day = value
-    if isinstance(day, dt.date):
+    """A group label: months as 2026年1月, quarters as 2026年第一季度, years as 2026年, days as 2026年3月15日."""
+    day = _as_date(value)
+    if isinstance(day, dt.datetime):
+        day = day.date() if dim in ("month", "quarter", "year", "week") or (day.hour, day.minute) == (0, 0) else day
+    if isinstance(day, dt.date) and not isinstance(day, dt.datetime):
         if dim == "month":
             return f"{day.year}年{day.month}月"
         if dim == "quarter":
-            return f"{day.year}年第{(day.month - 1) // 3 + 1}季度"
+            return f"{day.year}年第{CN_QUARTERS[(day.month - 1) // 3]}季度"
         if dim == "year":
             return f"{day.year}年"
         if dim == "week":
             return f"{day.year}年{day.month}月{day.day}日当周"
-        return f"{day.year}年{day.month}月{day.day}日"
-    if dim == "year" and isinstance(value, int):
-        return f"{value}年"
+        return fmt_date(day)
+    if day is not None:
+        return fmt_date(day)
+    if dim == "year" and isinstance(value, (int, float)) and not isinstance(value, bool) and 1900 <= value <= 2100:
+        return f"{int(value)}年"
+    if dim == "quarter" and isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value <= 4:
+        return f"第{CN_QUARTERS[int(value) - 1]}季度"
+    if dim == "month" and isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value <= 12:
+        return f"{int(value)}月"
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     return fmt_cell(value)
+
+
+def grain_of_column(name: str, values: Sequence[Any]) -> str | None:
+    """The time grain of a result column, by its name or, for dates, by its values (all 1sts → months)."""
+    lowered = name.lower()
+    for grain, words in _GRAIN_NAMES:
+        if any(w in lowered for w in words):
+            if grain == "year" and not all(v is None or isinstance(v, (int, float)) or _as_date(v) is not None
+                                           for v in values):
+                return None
+            return grain
+    days = [_as_date(v) for v in values if v is not None]
+    if len(days) >= 2 and all(d is not None for d in days):
+        if all(d.day == 1 for d in days):
+            return "quarter" if all(d.month in (1, 4, 7, 10) for d in days) and len(days) <= 8 and "季" in name else "month"
+        return "day"
+    return None
 
 
 def _change(name: str, now: Any, then: Any) -> str:
@@ -181,7 +245,8 @@ def _single(result: PlannerResult, plan: QueryPlan, columns, rows) -> str:
     if plan.share is not None and "占比" in columns:
         i = columns.index("占比")
         part = columns[0]
-        return (f"{_prefix(result, plan)}{part}为{fmt_value(part, row[0])}，占{columns[1]}"
+        whole = columns[1][1:] if plan.share.field == "@metric" and columns[1].startswith("总") else columns[1]
+        return (f"{_prefix(result, plan)}{part}为{fmt_value(part, row[0])}，占{whole}"
                 f"（{fmt_value(columns[1], row[1])}）的{fmt_number(row[i], 'ratio')}。")
     formulas = {d.name: d.formula for d in result.definitions}
     figures = []
@@ -228,15 +293,17 @@ def _grouped(result: PlannerResult, plan: QueryPlan, columns, rows) -> str:
             if column_kind(name) not in ("ratio", "days") and len(plan.metrics) >= 1 and plan.share is None:
                 text += f"，合计{fmt_value(name, sum(v for _, v in known))}"
         return text + "。"
+    joiner = "为" if plan.dimensions[0] in TIME_DIMENSIONS else ""   # "2026年3月为120件", not "2026年3月120件"
     if plan.share_of_total and "占比" in columns:
         si = columns.index("占比")
-        listed = "、".join(f"{label(r)}{fmt_value(name, r[main])}（占{fmt_number(r[si], 'ratio')}）"
+        listed = "、".join(f"{label(r)}{joiner}{fmt_value(name, r[main])}（占{fmt_number(r[si], 'ratio')}）"
                           for r in rows[:MAX_LISTED])
     else:
-        listed = "、".join(f"{label(r)}{fmt_value(name, r[main])}" for r in rows[:MAX_LISTED])
+        listed = "、".join(f"{label(r)}{joiner}{fmt_value(name, r[main])}" for r in rows[:MAX_LISTED])
     more = "等" if len(rows) > MAX_LISTED else ""
     text = f"{head}按{dim_names}统计{name}（共{len(rows)}项）：{listed}{more}"
-    if column_kind(name) == "count" and plan.share is None and not plan.limit:
+    distinct = any(m.startswith("distinct:") for m in plan.metrics)   # distinct counts do not add up
+    if column_kind(name) == "count" and plan.share is None and not plan.limit and not distinct:
         total = sum(v for v in (_num(r[main]) for r in rows) if v is not None)
         text += f"，合计{fmt_value(name, total)}"
     return text + "。"
@@ -291,20 +358,39 @@ def _detail(result: PlannerResult, plan: QueryPlan, columns, rows) -> str:
 
 
 def _generic(result: PlannerResult, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Any planner's rows, summarised: one figure, a short list, or a count of rows."""
+    """Any planner's rows, summarised: one figure, a short list, or a count of rows. Dates read as Chinese."""
     prefix = f"{result.period}，" if result.period else ""
+    grains = [grain_of_column(c, [r[i] for r in rows]) for i, c in enumerate(columns)]
+
+    def is_time(i: int) -> bool:
+        return grains[i] is not None and any(_as_date(r[i]) is not None or isinstance(r[i], (int, str))
+                                             for r in rows if r[i] is not None)
+
+    def shown(i: int, value: Any) -> str:
+        if value is not None and is_time(i):
+            return fmt_label(value, grains[i])
+        return fmt_value(columns[i], value) if _num(value) is not None else fmt_cell(value)
+
     if len(rows) == 1 and len(columns) <= 4:
-        figures = "，".join(f"{c}为{fmt_value(c, v) if _num(v) is not None else fmt_cell(v)}"
-                           for c, v in zip(columns, rows[0]))
+        figures = "，".join(f"{c}为{shown(i, v)}" for i, (c, v) in enumerate(zip(columns, rows[0])))
         return f"{prefix}{figures}。"
-    numeric = [i for i in range(len(columns)) if rows and all(_num(r[i]) is not None or r[i] is None for r in rows)
+    numeric = [i for i in range(len(columns)) if not is_time(i)
+               and rows and all(_num(r[i]) is not None or r[i] is None for r in rows)
                and any(_num(r[i]) is not None for r in rows)]
     labels = [i for i in range(len(columns)) if i not in numeric]
     if labels and numeric and len(columns) <= 4:
         li, vi = labels[0], numeric[0]
-        listed = "、".join(f"{fmt_cell(r[li])}{fmt_value(columns[vi], r[vi])}" for r in rows[:MAX_LISTED])
+        joiner = "为" if is_time(li) else ""   # "2026年1月为10", never "2026年1月10" (a day)
+        listed = "、".join(f"{shown(li, r[li])}{joiner}{fmt_value(columns[vi], r[vi])}" for r in rows[:MAX_LISTED])
         more = "等" if len(rows) > MAX_LISTED else ""
-        return f"{prefix}共{len(rows)}项，{columns[vi]}：{listed}{more}。"
+        text = f"{prefix}共{len(rows)}项，{columns[vi]}：{listed}{more}"
+        known = [(r[li], _num(r[vi])) for r in rows if _num(r[vi]) is not None]
+        if is_time(li) and len(known) >= 3:
+            hi = max(known, key=lambda kv: kv[1])
+            lo = min(known, key=lambda kv: kv[1])
+            text += (f"；最高为{shown(li, hi[0])}（{fmt_value(columns[vi], hi[1])}），"
+                     f"最低为{shown(li, lo[0])}（{fmt_value(columns[vi], lo[1])}）")
+        return text + "。"
     return f"{prefix}共查询到{len(rows)}条记录（详见下表）。"
 
 

@@ -56,8 +56,14 @@ OPS: dict[str, tuple[str, ...]] = {
                  "哪几个", "哪", "以", "根据", "逐个", "各自", "什么", "啥", "哪方面", "哪些方面", "哪类", "哪种", "哪一类", "每类", "每种", "各项"),
     # after a dimension noun: group-by too
     "group_after": _op("分布", "排名", "排行", "排序", "构成", "分别", "维度", "来看", "统计分析", "情况分布", "结构"),
-    "most": _op("最多", "最高", "最大", "最长", "最突出", "最集中", "最严重", "多的", "领先", "第一", "居首", "最快"),
-    "least": _op("最少", "最低", "最小", "最短", "最慢", "垫底", "最差", "倒数"),
+    "most": _op("最多", "最高", "最大", "最长", "最突出", "最集中", "最严重", "多的", "领先", "第一", "居首", "最快",
+                "最好", "最佳", "靠前", "排名靠前", "名列前茅", "前列", "拔尖", "数一数二", "比较高", "比较多", "较高",
+                "较多", "偏高", "偏多", "排名第一", "排第一", "前几名", "前几位", "前几个", "前几", "排名前几", "前列的"),
+    # ascending rankings: the bottom of the list
+    "least": _op("最少", "最低", "最小", "最短", "最慢", "垫底", "最差", "倒数", "末尾", "末位", "排末位", "排名末位",
+                 "靠后", "排名靠后", "排在最后", "排名最后", "排最后", "最后一名", "最后几名", "最后几", "落后", "殿后",
+                 "吊车尾", "倒数几", "偏低", "较低", "偏少", "较少", "比较低", "比较少", "最不", "排名末尾", "后几名", "后几位",
+                 "倒数几名", "倒数几位"),
     "rank": _op("排名", "排行", "排序", "排行榜", "从高到低", "由高到低", "从多到少", "降序"),
     "rank_asc": _op("从低到高", "由低到高", "从少到多", "升序"),
     "compare": _op("对比", "比较", "相比", "相较", "比", "较", "变化", "增加", "减少", "增长", "下降", "增减", "涨", "降",
@@ -120,7 +126,8 @@ PER_WORDS = {"日均": "day", "平均每天": "day", "每天平均": "day", "平
 # Value words missing from the docs.
 VALUE_WORDS: dict[tuple[str, str, str], tuple[str, ...]] = {
     ("hotline_tickets", "status", "办理中"): ("在办理中", "还在办理", "正在办理中", "办理中的", "仍在办理"),
-    ("hotline_tickets", "status", "待派单"): ("还没派单", "没派单", "未派发的"),
+    ("hotline_tickets", "status", "待派单"): ("还没派单", "没派单", "未派发的", "还没派", "没派", "未派", "未派单", "没有派单",
+                                           "尚未派单", "还没有派单", "等待派单", "待分派", "还没分派"),
 }
 # Words that ask for several figures at once, in this order.
 COMBO_WORDS: dict[str, tuple[str, ...]] = {
@@ -131,7 +138,9 @@ COMBO_WORDS: dict[str, tuple[str, ...]] = {
 }
 # Table words missing from the docs (what officers call a ticket, a post …).
 TABLE_WORDS: dict[str, tuple[str, ...]] = {
-    "hotline_tickets": ("案子", "求助电话", "来电量", "投诉举报", "热线电话", "单子", "诉求件"),
+    # 单 alone is a count word for tickets only after a count or a receiving verb (never 单位/名单/清单/单独)
+    "hotline_tickets": ("案子", "求助电话", "来电量", "投诉举报", "热线电话", "单子", "诉求件", "多少单", "几单", "多少个单",
+                        "几个单", "多少张单", "单量", "接单量", "来单量", "接单", "派单量"),
     "union_posts": ("站点", "服务站点", "阵地点", "驿站点"),
     "post_activities": ("活动场次", "服务活动", "主题活动"),
 }
@@ -140,6 +149,10 @@ COLUMN_WORDS: dict[tuple[str, str], tuple[str, ...]] = {
     ("union_posts", "honor_level"): ("荣誉等级", "荣誉级别", "示范等级", "等级", "级别", "示范级别", "命名等级"),
     ("hotline_tickets", "satisfaction"): ("满意度", "评价结果", "满意程度"),
     ("post_activities", "target_group"): ("服务群体", "面向对象"),
+    # the employer a ticket is about ("哪些单位被投诉最多"); the handling union is 承办单位 (a dimension word)
+    ("hotline_tickets", "employer_name"): ("单位", "企业", "公司", "雇主", "用工单位", "涉事单位", "被投诉单位",
+                                           # longer than the ticket words 多少单 / 几单, so 多少单位 stays an employer
+                                           "多少单位", "多少个单位", "几个单位", "几家单位", "几单位", "多少家单位"),
 }
 
 # Dimension nouns of our own: city / county / org / post.
@@ -183,11 +196,77 @@ GREETING_WORDS = ("你好", "您好", "你是谁", "谢谢", "感谢", "再见",
 WRITE_WORDS = re.compile(
     r"((?:^|[，,])(?:请|帮我)?(?:给|把|将)(?!我)[^，,。？?]{0,24}?(?:加上?[0-9一二三四五六七八九十百千]|减去?[0-9一二三四五六七八九十百千]|"
     r"改|设|清|删|去掉|移除|置为)|(?:新增|新建|添加|创建|增加|登记|录入|加)(?:一个|一条|一笔|一项|一家|一座)|名字叫|命名为|清掉|清理掉|抹掉|删除|删掉|删了|删去|删|修改|更改|改成|改为|改一下|更新|插入|新增一条|添加一条|添加|录入|写入|清空|清除|作废|销毁|篡改|"
-    r"重置|撤回|批量修改|设置为|设为|标记为|\bdrop\b|\bdelete\b|\bupdate\b|\binsert\b|\btruncate\b|\balter\b|\bcreate\b|"
-    r"\bgrant\b|\brevoke\b|\bmerge\b|\breplace\s+into\b|导入数据)", re.IGNORECASE)
+    r"重置|撤回|批量修改|设置为|设为|标记为|导入数据|"
+    # SQL verbs that change data, in any case, also glued to Chinese ("执行DROP"): ASCII-letter bounds, not \b
+    r"(?<![a-z_])(?:drop|delete|update|insert|truncate|alter|create|grant|revoke|merge|upsert|replace\s+into)(?![a-z_]))",
+    re.IGNORECASE)
+# Requests to run statements or commands, touch files or the engine: never a question about the data.
+_ENGINE_WORDS = (r"copy|attach|detach|pragma|install|load|export|import|vacuum|checkpoint|call|exec|execute|"
+                 r"set|reset|shell|system|read_csv\w*|read_text|read_blob|read_json\w*|read_parquet|glob|"
+                 r"pg_\w+|sqlite_\w+|duckdb_\w+|information_schema|lo_\w+|dblink\w*")
+_STATEMENT_WORDS = r"select|with|show|describe|desc|explain|" + _ENGINE_WORDS
+COMMAND_WORDS = re.compile(
+    rf"(?<![a-z_])(?:{_ENGINE_WORDS})(?![a-z_])"
+    # 执行/运行 a statement, a script or a command
+    r"|(?:执行|运行|跑一下|调用)\s*(?:一下|一条|这条|这个|下面的|以下|如下)?\s*(?:的)?\s*"
+    rf"(?:sql|语句|命令|指令|脚本|代码|程序|存储过程|(?:{_STATEMENT_WORDS})(?![a-z_]))"
+    # writing data out to a file or a path
+    r"|(?:导出|保存|另存|写|输出|存|转存|备份|下载|拷贝|复制|发送|发|传)(?:到|至|进|成|为)\s*(?:我的|一个|一份)?\s*"
+    r"(?:[a-z]:|/|~|\\|文件|本地|磁盘|服务器|硬盘|u盘|邮箱|e-?mail|网盘|新表|一张表|表里|表中|excel|csv|xlsx?|"
+    r"表格文件|word|pdf|txt|json)"
+    r"|(?:导出|下载)(?:全部|所有|整个|整张)?(?:的)?(?:数据库|数据表|原始数据|全部数据|所有数据|全表)"
+    # a statement typed into the question box
+    r"|^\s*(?:select|with)\s.+\sfrom\s"
+    r"|(?<![\w.])(?:~?/(?:[\w.-]+/)*[\w-]+\.[a-z0-9]{1,8}|/(?:tmp|etc|home|root|var|usr|proc|dev|opt|mnt|srv|sys|bin)(?![a-z])"
+    r"|[a-z]:\\)"
+    r"|[\w-]\.(?:csv|xlsx?|json|parquet|db|duckdb|sqlite3?|sql|txt|sh|py)(?![a-z0-9])"
+    r"|命令行|终端|数据库密码|连接串|配置文件|服务器上的文件|系统文件",
+    re.IGNORECASE)
+# Attempts to switch off the rules (prompt injection), in Chinese and English.
+INJECTION_WORDS = re.compile(
+    r"忽略(?:之前|以上|上面|前面|先前|所有|全部|你的)|无视(?:之前|以上|规则|限制)|忘记(?:之前|你的|所有|规则)|"
+    r"(?:系统|system)\s*(?:提示|prompt)|提示词|开发者模式|调试模式|越狱|安全检查已关闭|关闭(?:安全|限制|审计|权限)|"
+    r"解除限制|不受限制|扮演|假装你是|你现在是(?:一个|一名)?(?:dba|数据库管理员|管理员|开发者|黑客|root|超级用户)|"
+    r"ignore\s+(?:all\s+|any\s+|the\s+|your\s+)*(?:previous|prior|above|earlier|preceding)?\s*(?:instructions|rules|prompts?)|"
+    r"forget\s+(?:all\s+|your\s+|the\s+)*(?:rules|instructions)|developer\s+mode|dev\s+mode|jailbreak|"
+    r"you\s+are\s+now|act\s+as|pretend|disregard|override|bypass|no\s+restrictions|\bdan\b|sudo",
+    re.IGNORECASE)
+# Personal data asked for in English: never answered.
+ENGLISH_PII = re.compile(
+    r"phone|mobile|cell\s*number|telephone|unmask|caller_?(?:phone|name)|caller'?s?\s+(?:name|number)|"
+    r"personal\s+(?:data|info)|\bid\s+(?:card|number)|home\s+address|\baddress|e-?mail|who\s+(?:called|made\s+the\s+call)|"
+    r"'s\s+(?:name|number|address|contact)|contact\s+(?:info|details)", re.IGNORECASE)
 # Personal data of callers.
 PII_STRONG = re.compile(r"(电话号码|手机号|手机号码|联系电话|联系方式|身份证|身份证号|家庭住址|住址|户籍|号码是多少|电话是多少|"
                         r"来电人姓名|姓名|名字|叫什么|是谁|谁打的|谁反映|哪些人|哪个人|个人信息|隐私)")
+# Unmasked personal data: any mention of masking, plain text or a full number.
+UNMASK_WORDS = re.compile(r"脱敏|去敏|掩码|打码|星号|解密|明文|加密前|原始(?:的)?(?:电话|手机|号码)|完整(?:的)?(?:电话|手机|号码|号)|"
+                          r"全部号码|caller_phone|caller_name|caller_?phone|caller_?name", re.IGNORECASE)
+# A phone number, part of one, or an ID number named in the question.
+PHONE_FRAGMENT = re.compile(
+    r"(?<!\d)1[3-9]\d{9}(?!\d)|(?<!\d)\d{17}[\dx](?!\d)|"
+    r"(?:电话|手机|号码|手机号|号段|尾号|(?<![编单])号)\s*(?:以|是|为|含|包含|带)?\s*\d{3,}(?![\d个件通次人万千元余多])|"
+    r"\d{3,}\s*(?:开头|打头|结尾|号段)|尾号|号段", re.IGNORECASE)
+# The people behind the tickets (callers), as opposed to their group, gender or industry.
+CALLER_NOUNS = r"(?:来电人|来电者|来电职工|来电群众|反映人|投诉人|求助人|诉求人|当事人|申请人|举报人|打电话的人|打电话的职工|打电话来的人)"
+CALLER_ATTRIBUTES = r"(?:群体|性别|类别|类型|身份|行业|人群|所属|分类|数量|人数|占比|比例|中|里|当中)"
+# 哪个来电人 / 每个来电人 / 按来电人 (one row per person), or a caller's name, number, address.
+CALLER_PERSONAL = re.compile(
+    rf"(?:哪个|哪些|哪位|哪几个|哪几位|哪一个|每个|每位|每一个|各个|各位|按|按照|逐个|分)\s*{CALLER_NOUNS}(?!{CALLER_ATTRIBUTES})|"
+    rf"{CALLER_NOUNS}(?:的|们)?(?:都)?(?:有哪些|有谁|是谁|都是谁|名单|清单|姓名|名字|叫什么|电话|手机|号码|联系|住址|地址|"
+    r"身份证|信息|资料|隐私|微信号|家)|"
+    # 他的电话 / 那个人的手机号: a person pointed at
+    r"(?<!其)(?:他|她|他们|她们|此人|这个人|那个人|这人|那人|这位|那位|对方|本人|当事人)(?:的)?(?:电话|手机|号码|联系方式|联系电话|"
+    r"住址|地址|家|身份证|名字|姓名|微信)")
+# Common surnames: an unknown two-to-four character word starting with one is taken for a person's name
+# when it comes before what a person did (张三反映的问题, 王建国的工单).
+SURNAMES = frozenset("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+                     "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+                     "常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝")
+PERSON_ACTS = re.compile(r"(?:的)?(?:工单|诉求|来电|反映|投诉|求助|举报|打来|打的|问题|案子|情况|事)")
+# What belongs to a person: 张三的电话, 王芳的联系方式.
+PERSONAL_ITEMS = re.compile(r"(?:的)?(?:电话号码|电话|手机号码|手机号|手机|号码|联系方式|联系电话|家庭住址|住址|地址|身份证号?|"
+                            r"微信号|个人信息|工作单位)")
 
 
 def _strip_suffix(name: str) -> list[str]:
@@ -299,6 +378,10 @@ def _cached(_key: int, docs: SchemaDocs) -> Lexicon:
             for v in c.values:
                 for w in (v.value, *v.synonyms):
                     add(w, Tag("value", t.name, c.name, v.value))
+                    if c.name == "org_level" and len(w) >= 3:
+                        # 各县区总工会 is the unions of that level one by one, not 各县区 + 总工会
+                        for each in ("各", "各个", "每个"):
+                            add(each + w, Tag("value", t.name, c.name, v.value))
     for g in docs.time_grains:
         for w in (g.name, *g.synonyms):
             if len(w) >= 2 or w in ("月", "年", "周", "天", "日", "季度"):

@@ -1,10 +1,13 @@
 """The rule-based planner ("rules"): Chinese question → typed QueryPlan → SQL, with no model.
 
-Steps: normalise the text; refuse writes and personal data; reply to greetings; find time
-expressions (timeparse) and numbers (thresholds, top-N); tag the rest by longest match over the
-lexicon; choose the database and fact table; assemble the plan from the tags with defaults
+Steps: normalise the text; refuse writes, statements/commands/files, attempts to change the rules and
+personal data (a caller's name, number, address; unmasked data; a person named before 的电话 …); reply to
+greetings; find time expressions (timeparse) and numbers (thresholds, top-N, 高于/低于平均水平); tag the
+rest by longest match over the lexicon; choose the database and fact table; assemble the plan from the tags with defaults
 (no metric → the count of the fact table); merge it into the previous plan for a follow-up;
 build SQL (sqlgen). Confidence is the share of the question's characters that were understood.
+Figures of two fact tables in one question, or a rate the 口径 table does not define (追回率), are
+clarified with suggested questions rather than answered in part.
 """
 from __future__ import annotations
 
@@ -15,11 +18,12 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from . import contract
-from .lexicon import GREETING_WORDS, GREETINGS, PII_STRONG, WRITE_WORDS, Lexicon, Tag, Token, build_lexicon
+from .lexicon import CALLER_PERSONAL, COMMAND_WORDS, ENGLISH_PII, GREETING_WORDS, GREETINGS, INJECTION_WORDS, \
+    PERSON_ACTS, PERSONAL_ITEMS, PHONE_FRAGMENT, PII_STRONG, SURNAMES, UNMASK_WORDS, WRITE_WORDS, Lexicon, Tag, Token, build_lexicon
 from .models import Definition, PlannerResult
 from .query_plan import TIME_DIMENSIONS, Compare, Filter, QueryPlan
 from .schema_docs import SchemaDocs
-from .sqlgen import DEFAULT_METRIC, POST_CHILD_TABLES, metric_info, plan_sql, row_condition
+from .sqlgen import DEFAULT_METRIC, OVERALL, POST_CHILD_TABLES, metric_info, plan_sql, row_condition
 from .timeparse import NUM, Period, TimeMatch, cn_number, find_periods, iter_compare_words, make_period, \
     period_before, year_over_year
 
@@ -52,6 +56,14 @@ _THRESHOLD = re.compile(
     rf"(?P<num>[0-9]+(?:\.[0-9]+)?|{NUM})(?P<mult>万|千|百|亿)?(?P<unit>%|％|元|块钱|块|人次|人|名|平方米|平米|㎡|平|件|场|个)?"
     rf"(?P<post>及以上|以上|之上|及以下|以下|以内|之内|多)?")
 _TOPN = re.compile(rf"(?:排名|排行)?(?:前|top|头)(?P<n>{NUM})(?:名|个|位|家|项|类|大)?|(?:后|倒数)(?P<m>{NUM})(?:名|个|位|家|项)?")
+# "哪几个县区满意率最低", "最多的几个市": a plural question with no number names the top (or bottom) 3 —
+# few enough to read at a glance, more than the single "哪个" answer.
+PLURAL_TOP_N = 3
+_PLURAL_WHICH = re.compile(r"哪几|哪些|前几|后几|最后几|倒数几|(?<![多少])几个(?!月|季度|星期|礼拜)|几家|几名|几位")
+# "办结率低于平均水平的县区": each group against the figure of all of them
+_VERSUS_AVERAGE = re.compile(r"(?P<pre>高于|低于|超过|超出|不到|不足|大于|小于|优于|差于|好于|不及|达不到|在)"
+                             r"(?:全区|全市|全省|整体|总体|全部|全体)?(?:的)?(?:平均水平|平均值|平均数|平均线|均值|平均|整体水平|总体水平|"
+                             r"全区水平)(?P<post>以上|以下|之上|之下)?")
 _TICKET_NO = re.compile(r"nx\d{8,14}", re.IGNORECASE)
 _COUNT_N = re.compile(rf"(?P<n>{NUM})(?:个|名|家|项|类|位)")
 _PUNCT = set("，。？！、,.?!;；:：\"'“”‘’（）()《》【】[]-—~～… \t\n")
@@ -78,6 +90,7 @@ class Analysis:
     understood: int = 0
     total: int = 0
     tickets: list[str] = field(default_factory=list)   # ticket numbers named (NX20250315000123)
+    versus_average: list[tuple[int, str]] = field(default_factory=list)   # (position, op) of 高于/低于平均水平
 
     def ops(self, name: str) -> list[Token]:
         return [t for t in self.tokens if t.has("op", name)]
@@ -111,6 +124,16 @@ def analyse(question: str, as_of: dt.date, lexicon: Lexicon) -> Analysis:
             top_n, top_asc = n, bool(m.group("m"))
             take(m.start(), m.end())
             break
+    versus_average: list[tuple[int, str]] = []
+    for m in _VERSUS_AVERAGE.finditer(text):
+        if any(taken[m.start():m.end()]):
+            continue
+        pre, post = m.group("pre"), m.group("post")
+        if pre == "在" and not post:
+            continue
+        below = pre in ("低于", "不到", "不足", "小于", "差于", "不及", "达不到") or post in ("以下", "之下")
+        versus_average.append((m.start(), "<" if below else ">"))
+        take(m.start(), m.end())
     thresholds: list[tuple[int, str, float, str, str]] = []
     for m in _THRESHOLD.finditer(text):
         s, e = m.span()
@@ -135,7 +158,7 @@ def analyse(question: str, as_of: dt.date, lexicon: Lexicon) -> Analysis:
         tickets.append(m.group(0).upper())
         take(m.start(), m.end())
     count_n = None
-    ranking = re.search(r"最多|最少|最高|最低|最大|最小|最长|最短|排名|排行|靠前|靠后", text)
+    ranking = re.search(r"最|排名|排行|靠前|靠后|垫底|倒数|末尾|末位|落后|领先|前列|偏低|较低", text)
     for m in _COUNT_N.finditer(text if ranking else ""):
         if not any(taken[m.start():m.end()]):
             n = cn_number(m.group("n"))
@@ -147,7 +170,7 @@ def analyse(question: str, as_of: dt.date, lexicon: Lexicon) -> Analysis:
     total = sum(1 for ch in text if ch not in _PUNCT)
     understood = total - len(unknown)
     return Analysis(text, times, compare_kind, tokens, unknown, thresholds, top_n, top_asc, count_n, understood, total,
-                    tickets)
+                    tickets, versus_average)
 
 
 def _threshold_op(pre: str | None, post: str | None) -> str:
@@ -182,6 +205,7 @@ class Reading:
     evidence: int = 0     # tokens that name data (metric, table, value, column, region)
     fixed_fields: set[str] = field(default_factory=set)   # values that come with a metric word: never a grouping
     per: str | None = None   # 日均 / 月均
+    foreign_metrics: list[Token] = field(default_factory=list)   # figures of another fact table, not answerable here
 
 
 def _tag_dbs(docs: SchemaDocs, tag: Tag) -> set[str]:
@@ -311,7 +335,8 @@ def _read(docs: SchemaDocs, a: Analysis, db: str, table: str) -> Reading:
     which = "哪" in a.text
     each = a.has_op("each")
     # "办结率低于95%的县区": a bound on a figure means the figure is per group
-    having_hint = any(_threshold_metric(docs, a, table, pos, unit) for pos, _, _, unit, _ in a.thresholds)
+    having_hint = any(_threshold_metric(docs, a, table, pos, unit) for pos, _, _, unit, _ in a.thresholds) or bool(
+        a.versus_average)
     honor_context = bool(re.search(r"示范|模范|命名|荣誉|级别|等级|级的", a.text))
     valued_fields: set[str] = set()
     # values first: a column word next to a value of the same column only names the filter
@@ -364,6 +389,8 @@ def _read(docs: SchemaDocs, a: Analysis, db: str, table: str) -> Reading:
         column_is_dim = column is not None and docs.tables[column.table].columns[column.column].role == "dimension"
         if metric is not None and (not column_is_dim or not (after_group or before_group_after)):
             rd.evidence += 1
+            if after_group and table in POST_CHILD_TABLES and tok.text.startswith(("阵地", "站点")):
+                add_dim("post")   # 哪些|阵地服务人次: the docs' word swallows the noun the question asks about
             for m in (t for t in tags if t.kind == "metric" and t.table == table):
                 if m.value not in rd.metrics:
                     rd.metrics.append(m.value)   # "办结情况" names several figures
@@ -375,6 +402,7 @@ def _read(docs: SchemaDocs, a: Analysis, db: str, table: str) -> Reading:
             continue
         if any(t.kind == "metric" for t in tags) and metric is None and not value_tags and column is None:
             rd.evidence += 1     # a metric of another table: noted, not used
+            rd.foreign_metrics.append(tok)
             continue
         if region is not None and not (value_tags and not dim):
             rd.evidence += 1
@@ -413,7 +441,13 @@ def _read(docs: SchemaDocs, a: Analysis, db: str, table: str) -> Reading:
             rd.evidence += 1
             chosen = _pick_value(value_tags, a, table)
             key = f"{chosen.table}.{chosen.column}"
-            if chosen.column == "org_level" and table != "union_orgs" and after_group:
+            level_dim = {"县区总工会": "county", "市总工会": "city"}.get(chosen.value or "")
+            if (table == "union_orgs" and chosen.column == "org_level" and level_dim
+                    and tok.text.startswith(("各", "每个"))):
+                add_dim(level_dim)   # 各县区总工会有多少会员: the members of each county, not of the county unions
+                negate_next = False
+                continue
+            if chosen.column == "org_level" and table != "union_orgs" and (after_group or tok.text.startswith(("各", "每个"))):
                 add_dim("org")     # 各县区总工会承办的工单 → by handling union, among 县区总工会
             pending_values.setdefault(key, []).append((chosen.value, tok.start, negate_next))
             negate_next = False
@@ -584,11 +618,13 @@ class RulesPlanner:
 def _plan(question: str, as_of: dt.date, docs: SchemaDocs, history: list) -> PlannerResult:
     text = normalise(question)
     spaced = unicodedata.normalize("NFKC", question).lower()
-    if WRITE_WORDS.search(spaced) or WRITE_WORDS.search(text):
-        return PlannerResult(kind="refuse", backend="rules", confidence=1.0,
-                             message="我只能查询和统计数据，不能删除、修改或新增任何数据。如需更正数据，请联系业务系统管理员。")
+    refusal = _refusal(text, spaced)
+    if refusal is not None:
+        return refusal
     lexicon = build_lexicon(docs)
     a = analyse(question, as_of, lexicon)
+    if _names_a_person(a):
+        return _refuse(PII_MESSAGE, SUGGESTIONS_HOTLINE[:2])
     data_tokens = [t for t in a.tokens if any(tag.kind in ("metric", "table", "value", "column", "region", "grain", "dim")
                                               for tag in t.tags)]
     if GREETINGS.match(text) or (not data_tokens and not a.times and any(w in text for w in GREETING_WORDS)):
@@ -601,10 +637,7 @@ def _plan(question: str, as_of: dt.date, docs: SchemaDocs, history: list) -> Pla
         organisation = re.search(r"单位|企业|公司|工会|阵地|站|之家|书屋|小屋|中心|工作室|文化宫", text)
         caller = re.search(r"来电人|来电者|反映人|投诉人|求助人|当事人|打电话的|哪些人|哪个人|谁打|职工的(?:姓名|名字)", text)
         if strong or caller or not (posts_context or organisation):
-            return PlannerResult(kind="refuse", backend="rules", confidence=1.0,
-                                 message="为保护个人信息，不能提供来电人的姓名、电话、身份证等个人信息。可以查询统计数据，"
-                                         "例如工单量、办结率、满意率。",
-                                 suggestions=SUGGESTIONS_HOTLINE[:2])
+            return _refuse(PII_MESSAGE, SUGGESTIONS_HOTLINE[:2])
 
     place = _unknown_place(a)
     if place:
@@ -636,6 +669,11 @@ def _plan(question: str, as_of: dt.date, docs: SchemaDocs, history: list) -> Pla
         assert db is not None
         table = _choose_table(docs, a, db)
     rd = _read(docs, a, db, table)
+    if rd.foreign_metrics and not followup:
+        return _clarify_two_tables(docs, a, rd, table)
+    undefined = _undefined_rate(docs, a)
+    if undefined is not None and not followup:
+        return _clarify_undefined_rate(docs, a, *undefined)
     plan, notes = _assemble(docs, a, rd, as_of)
     if switched and previous is not None:
         region = [f for f in previous.filters if f.field == "region"]
@@ -674,6 +712,57 @@ def _plan(question: str, as_of: dt.date, docs: SchemaDocs, history: list) -> Pla
     return PlannerResult(kind="sql", backend="rules", database=plan.database, sql=sql, plan=plan.to_dict(),
                          plan_obj=plan, definitions=defs, period=period_text, shape=plan.shape,  # type: ignore[arg-type]
                          confidence=confidence, standalone_question=describe(plan, docs))
+
+
+WRITE_MESSAGE = "我只能查询和统计数据，不能删除、修改或新增任何数据。如需更正数据，请联系业务系统管理员。"
+COMMAND_MESSAGE = ("我只能用中文问题查询统计数据，不能执行 SQL 语句或系统命令，也不能读写服务器上的文件或把数据导出到指定位置。"
+                   "请直接描述想查的数据，例如“今年各市的工单量”。")
+INJECTION_MESSAGE = "这个请求试图改变我的工作规则，无法执行。我只按既定的安全规则查询统计数据，可以直接问想查的数据。"
+PII_MESSAGE = ("为保护个人信息，不能提供来电人的姓名、电话、身份证、住址等个人信息，也不能按个人查询或显示未脱敏的数据。"
+               "可以查询统计数据，例如工单量、办结率、满意率。")
+
+
+def _refuse(message: str, suggestions: list[str] | None = None) -> PlannerResult:
+    return PlannerResult(kind="refuse", backend="rules", confidence=1.0, message=message,
+                         suggestions=list(suggestions or []))
+
+
+def _refusal(text: str, spaced: str) -> PlannerResult | None:
+    """Requests the planner never serves, whatever else they say: writes, statements, commands and
+    files, attempts to change the rules, and personal data (a caller's name, number, address …)."""
+    both = (spaced, text)
+    if any(WRITE_WORDS.search(t) for t in both):
+        return _refuse(WRITE_MESSAGE)
+    if any(COMMAND_WORDS.search(t) for t in both):
+        return _refuse(COMMAND_MESSAGE, SUGGESTIONS_HOTLINE[:1] + SUGGESTIONS_POSTS[:1])
+    if INJECTION_WORDS.search(spaced) or INJECTION_WORDS.search(text):
+        return _refuse(INJECTION_MESSAGE, SUGGESTIONS_HOTLINE[:1] + SUGGESTIONS_POSTS[:1])
+    if (UNMASK_WORDS.search(text) or PHONE_FRAGMENT.search(spaced) or CALLER_PERSONAL.search(text)
+            or ENGLISH_PII.search(spaced)):
+        return _refuse(PII_MESSAGE, SUGGESTIONS_HOTLINE[:2])
+    return None
+
+
+def _names_a_person(a: Analysis) -> bool:
+    """张三的电话 / 王芳联系方式: a name the vocabulary does not know, right before a personal item.
+    Places, periods and code values are known words, so 海原县的电话 / 今年的电话 (calls) stay questions."""
+    unknown = {i for i, ch in a.unknown if "\u4e00" <= ch <= "\u9fff"}
+
+    def unknown_run_before(pos: int) -> int:
+        i, run = pos - 1, 0
+        while i in unknown:
+            run, i = run + 1, i - 1
+        return run
+
+    for m in PERSONAL_ITEMS.finditer(a.text):
+        if 2 <= unknown_run_before(m.start()) <= 4:
+            return True
+    # 张三反映的问题 / 王建国的工单: only for a word that starts with a common surname (保安的工单 is a question)
+    for m in PERSON_ACTS.finditer(a.text):
+        run = unknown_run_before(m.start())
+        if 2 <= run <= 3 and a.text[m.start() - run] in SURNAMES:
+            return True
+    return False
 
 
 def _unknown_runs(a: Analysis, min_len: int = 2) -> list[str]:
@@ -800,6 +889,16 @@ def _assemble(docs: SchemaDocs, a: Analysis, rd: Reading, as_of: dt.date) -> tup
         filters.append(Filter(fid, op, (value,), f"{cn}{word}{_fmt_threshold(value)}{unit_text}"))
         filter_pos.append(pos)
 
+    for pos, op in a.versus_average:
+        # the figure named just before (办结率低于平均水平), else the question's first, else the count
+        near = [tag.value for tok in a.tokens if tok.end <= pos for tag in tok.tags
+                if tag.kind == "metric" and tag.table == table and tag.value in docs.metrics]
+        on_metric = near[-1] if near else (metrics[0] if metrics else DEFAULT_METRIC[table])
+        word = "低于" if op == "<" else "高于"
+        level = "总体水平" if metric_info(docs, on_metric).format in ("ratio", "days") else "平均水平"
+        having.append(Filter(on_metric, op, (OVERALL,), f"{metric_info(docs, on_metric).name}{word}{level}"))
+        if on_metric not in metrics:
+            metrics.append(on_metric)
     # ad-hoc aggregates: 平均/最大/最小 + a measure column without a metric of its own
     for idx, tok in enumerate(a.tokens):
         agg = None
@@ -876,6 +975,15 @@ def _assemble(docs: SchemaDocs, a: Analysis, rd: Reading, as_of: dt.date) -> tup
         filter_pos = [p for p, _ in kept_filters]
         filters = [f for _, f in kept_filters]
 
+    # "各阵地一共服务了多少人次": 各X then 一共/总共/合计 sums over all the X — one total, not a row per X
+    if len(dims) == 1 and dims[0] not in TIME_DIMENSIONS and not having and _total_over_each(a):
+        dims = []
+    # "有多少家单位被投诉", "涉及几个行业": how many different values of a coded column (not a grouping by it)
+    distinct = _distinct_count(docs, a, table, dims)
+    if distinct is not None and not having and compare_free(a):
+        field_id = distinct
+        dims = [d for d in dims if d != field_id]
+        metrics = [m for m in metrics if m != DEFAULT_METRIC.get(table)] + [f"distinct:{field_id}"]
     # trend → a time grain
     if a.has_op("trend") and not any(d in TIME_DIMENSIONS for d in dims):
         dims.append("month")
@@ -912,6 +1020,13 @@ def _assemble(docs: SchemaDocs, a: Analysis, rd: Reading, as_of: dt.date) -> tup
     share: Filter | None = None
     share_of_total = False
     share_tokens = a.ops("share")
+    two_sums = _ratio_of_sums(docs, a, metrics, share_tokens)
+    if two_sums is not None:
+        # "追回金额占涉及金额的比例": SUM(part) / SUM(whole), with the question's filters on both
+        part, whole = two_sums
+        share = Filter("@metric", "metric", (part,), metric_info(docs, part).name)
+        metrics = [whole]
+        share_tokens = []
     if share_tokens:
         spos = share_tokens[0].start
         candidates = [(p, f) for p, f in zip(filter_pos, filters) if p < spos and f.op in ("in", "not_in", ">", ">=", "<", "<=")]
@@ -956,7 +1071,7 @@ def _assemble(docs: SchemaDocs, a: Analysis, rd: Reading, as_of: dt.date) -> tup
     if a.top_n:
         limit = a.top_n
     elif order and (a.has_op("most") or a.has_op("least")):
-        limit = a.count_n or 1
+        limit = a.count_n or (PLURAL_TOP_N if _PLURAL_WHICH.search(a.text) else 1)
     # detail lists: 列出… / 有哪些… / 哪些工单…
     detail = False
     which_rows = any(t.has("op", "group") and t.text in ("哪些", "哪几个") and nxt.has("table") and nxt.start == t.end
@@ -987,6 +1102,74 @@ def _assemble(docs: SchemaDocs, a: Analysis, rd: Reading, as_of: dt.date) -> tup
                      order=order, limit=limit, detail=detail, having=tuple(having) if dims else (),
                      per=per if not detail else None)
     return plan, notes
+
+
+_TOTAL_WORDS = re.compile(r"一共|总共|合计|总计|共计|总和|加起来|加在一起|合起来")
+_PER_GROUP_WORDS = re.compile(r"分别|各自|各有|各是|各多少|各为|各占|哪|排名|排行|排序|最|前\d|前[一二三四五六七八九十]|占|比例|分布|"
+                              r"每个|每一个|每|按|对比|比较|趋势|平均")
+
+
+def _total_over_each(a: Analysis) -> bool:
+    """各X … 一共/总共/合计 with nothing asking for a figure per X (分别, 哪个, 最, 占比 …)."""
+    if _PER_GROUP_WORDS.search(a.text) or a.compare_kind:
+        return False
+    for i, tok in enumerate(a.tokens):
+        each = tok.text.startswith("各") and (tok.has("dim") or tok.has("column"))
+        if not each and tok.text in ("各", "各个") and i + 1 < len(a.tokens):
+            nxt = a.tokens[i + 1]
+            each = nxt.start == tok.end and (nxt.has("dim") or nxt.has("column") or nxt.has("table"))
+        if each and _TOTAL_WORDS.search(a.text, tok.end):
+            return True
+    return False
+
+
+_HOW_MANY = re.compile(r"(?:多少|几)(?:个|家|类|种|位)?$")
+_TICKET_NOUNS = ("问题", "诉求", "案件", "事项", "事情", "来电", "工单", "投诉", "求助")
+
+
+def compare_free(a: Analysis) -> bool:
+    return a.compare_kind is None and not a.has_op("compare")
+
+
+def _distinct_count(docs: SchemaDocs, a: Analysis, table: str, dims: list[str]) -> str | None:
+    """多少 / 几个 right before a dimension column of the fact table itself: that column's distinct count."""
+    if a.has_op("most") or a.has_op("least") or a.has_op("rank") or a.top_n or a.has_op("each"):
+        return None
+    for prev, tok in zip([None, *a.tokens], a.tokens):
+        col = next((t for t in tok.tags if t.kind == "column" and t.table == table), None)
+        if col is None or docs.tables[table].columns[col.column].role != "dimension":
+            continue
+        if any(noun in tok.text for noun in _TICKET_NOUNS):
+            continue   # 反映了多少(个)问题: the tickets themselves, not how many kinds
+        before = a.text[max(0, tok.start - 3):tok.start]
+        counted = bool(_HOW_MANY.search(before)) or bool(re.match(r"(?:多少|几)(?:个|家|类|种)?", tok.text))
+        # a bare 多少 + noun counts distinct values only for the employer (多少单位); others need 个/家/类/种
+        classified = bool(re.search(r"[个家类种位]$", before)) or col.column == "employer_name"
+        if counted and classified and "哪" not in before:
+            return f"{table}.{col.column}"
+    return None
+
+
+def _ratio_of_sums(docs: SchemaDocs, a: Analysis, metrics: list[str], share_tokens: list[Token]) -> tuple[str, str] | None:
+    """Two summed figures of one kind (元 and 元, 人 and 人) around 占…比例: (part, whole) in the order said."""
+    if not share_tokens:
+        return None
+    spos = share_tokens[0].start
+    first_at: dict[str, int] = {}
+    for tok in a.tokens:
+        for tag in tok.tags:
+            if tag.kind == "metric" and tag.value in metrics and tag.value not in first_at:
+                first_at[tag.value] = tok.start
+    sums = [m for m in metrics if m in docs.metrics and docs.metrics[m].format not in ("count", "ratio")
+            and docs.metrics[m].expression.strip().upper().startswith("SUM(") and m in first_at]
+    before = [m for m in sums if first_at[m] < spos]
+    after = [m for m in sums if first_at[m] > spos]
+    if not before or not after:
+        return None
+    part, whole = before[-1], after[0]
+    if docs.metrics[part].format != docs.metrics[whole].format or docs.metrics[part].table != docs.metrics[whole].table:
+        return None
+    return part, whole
 
 
 def _align_base(cur: Period, base: Period) -> Period:
@@ -1119,6 +1302,69 @@ def _reply(text: str) -> PlannerResult:
                    "阵地数量、活动场次和服务人次，可按地区、时间、问题分类等统计和对比。")
     return PlannerResult(kind="reply", backend="rules", message=message, confidence=1.0,
                          suggestions=[SUGGESTIONS_HOTLINE[0], SUGGESTIONS_POSTS[0]])
+
+
+def _scope_words(a: Analysis) -> str:
+    """The period and place the question named, to repeat in suggested questions (今年海原县)."""
+    period = a.times[0].text if a.times else ""
+    region = next((t.text for t in a.tokens if t.has("region")), "")
+    return f"{period}{region}"
+
+
+def _clarify_two_tables(docs: SchemaDocs, a: Analysis, rd: Reading, table: str) -> PlannerResult:
+    """工单量和活动场次: figures of two fact tables cannot come from one query — ask, never drop one."""
+    own = [metric_info(docs, m).name for m in rd.metrics] or [metric_info(docs, DEFAULT_METRIC[table]).name]
+    foreign: list[str] = []
+    for tok in rd.foreign_metrics:
+        name = next((docs.metrics[t.value].name for t in tok.tags if t.kind == "metric" and t.value in docs.metrics), None)
+        if name and name not in foreign and name not in own:
+            foreign.append(name)
+    tables = [docs.tables[table].cn_name]
+    for tok in rd.foreign_metrics:
+        for t in tok.tags:
+            if t.kind == "metric" and t.table in docs.tables and docs.tables[t.table].cn_name not in tables:
+                tables.append(docs.tables[t.table].cn_name)
+    scope = _scope_words(a)
+    own_text, foreign_text = "、".join(own), "、".join(foreign) or rd.foreign_metrics[0].text
+    return PlannerResult(
+        kind="clarify", backend="rules", confidence=0.3,
+        message=(f"“{own_text}”和“{foreign_text}”分别来自{'、'.join(tables)}，不能在一次查询里合并统计，"
+                 f"请分开询问（可点击下面的建议问题）。"),
+        suggestions=[_scoped(scope, own_text), _scoped(scope, foreign_text)])
+
+
+def _scoped(scope: str, what: str) -> str:
+    return f"{scope}的{what}" if scope else what
+
+
+# "追回率", "讨回率": a rate built on a figure that the 口径 table defines only as an amount or a count
+def _undefined_rate(docs: SchemaDocs, a: Analysis) -> tuple[str, str] | None:
+    """(the word asked, the metric it is built on) for a metric word followed by an unknown 率/比率."""
+    unknown = {i: ch for i, ch in a.unknown}
+    for tok in a.tokens:
+        mids = [t.value for t in tok.tags if t.kind == "metric" and t.value in docs.metrics]
+        if not mids or any(docs.metrics[m].format == "ratio" for m in mids):
+            continue
+        if unknown.get(tok.end) == "率" or a.text.startswith("比率", tok.end) and not a.text.startswith("占", tok.start - 1):
+            return a.text[tok.start:tok.end + (1 if unknown.get(tok.end) == "率" else 2)], mids[0]
+    return None
+
+
+def _clarify_undefined_rate(docs: SchemaDocs, a: Analysis, word: str, mid: str) -> PlannerResult:
+    metric = docs.metrics[mid]
+    rates = [m.name for m in docs.metrics.values() if m.table == metric.table and m.format == "ratio"]
+    # the same kind of figure of the same table: 追回金额 → 涉及金额, a ratio of two sums the officer can ask for
+    peers = [m for m in docs.metrics.values() if m.table == metric.table and m.format == metric.format
+             and m.id != mid and m.format != "count"]
+    scope = _scope_words(a)
+    suggestions = [f"{scope}{metric.name}占{peers[0].name}的比例"] if peers else []
+    suggestions.append(_scoped(scope, metric.name))
+    named = "、".join(rates[:5])
+    ratio_hint = f"，或问“{metric.name}占{peers[0].name}的比例”" if peers else ""
+    return PlannerResult(
+        kind="clarify", backend="rules", confidence=0.3, suggestions=suggestions[:2],
+        message=(f"统计口径里没有“{word}”这个指标。可以查询{metric.name}{ratio_hint}"
+                 f"{'；已定义的比率有' + named if named else ''}。"))
 
 
 def _clarify_unknown(a: Analysis, text: str) -> PlannerResult:

@@ -43,8 +43,12 @@ DETAIL_COLUMNS: dict[str, tuple[str, ...]] = {
     "union_orgs": ("org_name", "org_level", "@county", "member_count", "established_on"),
 }
 # Ad-hoc aggregates of a measure column ("平均涉及金额", "最大面积").
-AGG_FUNCS = {"avg": exp.Avg, "sum": exp.Sum, "max": exp.Max, "min": exp.Min}
-AGG_NAMES = {"avg": "平均", "sum": "", "max": "最大", "min": "最小"}
+AGG_FUNCS = {"avg": exp.Avg, "sum": exp.Sum, "max": exp.Max, "min": exp.Min, "distinct": exp.Count}
+AGG_NAMES = {"avg": "平均", "sum": "", "max": "最大", "min": "最小", "distinct": ""}
+
+
+# A having bound that is not a number: the figure over all rows in scope (高于/低于平均水平).
+OVERALL = "@overall"
 
 
 class PlanError(ValueError):
@@ -78,12 +82,17 @@ def metric_info(docs: SchemaDocs, metric_id: str) -> MetricInfo:
             raise PlanError(f"unknown metric {metric_id}")
         cdoc = docs.tables[table].columns[column]
         tdoc = docs.tables[table]
+        base = DEFAULT_METRIC.get(table)
+        mfilter = docs.metrics[base].filter if base in docs.metrics else None
+        database = next(iter(tdoc.databases), "hotline")
+        if agg == "distinct":
+            # "有多少家用人单位被投诉": how many different values the rows carry
+            return MetricInfo(metric_id, f"{cdoc.cn_name}数", table, database, tdoc.time_column,
+                              f"COUNT(DISTINCT {column})", mfilter, "count", "个", f"不同{cdoc.cn_name}的个数")
         fmt, unit = _measure_format(table, column)
         name = f"{AGG_NAMES[agg]}{cdoc.cn_name}" if agg != "sum" else f"{cdoc.cn_name}合计"
         fn = {"avg": "AVG", "sum": "SUM", "max": "MAX", "min": "MIN"}[agg]
-        base = DEFAULT_METRIC.get(table)
-        mfilter = docs.metrics[base].filter if base in docs.metrics else None
-        return MetricInfo(metric_id, name, table, next(iter(tdoc.databases), "hotline"), tdoc.time_column,
+        return MetricInfo(metric_id, name, table, database, tdoc.time_column,
                           f"{fn}({column})", mfilter, fmt, unit, f"{AGG_NAMES[agg] or '合计'}（{cdoc.cn_name}）")
     raise PlanError(f"unknown metric {metric_id}")
 
@@ -447,6 +456,24 @@ def _metric_columns(b: _Builder, plan: QueryPlan) -> list[exp.Expression]:
     return cols
 
 
+def _overall(plan: QueryPlan, docs: SchemaDocs, as_of: dt.date, period: Period | None, metric: str) -> exp.Select:
+    """What 平均水平 means for a figure: a rate over all the rows in scope (全区办结率), or for an additive
+    figure (工单量, 追回金额) the mean of the groups' figures — never the total."""
+    info = metric_info(docs, metric)
+    if info.format not in ("ratio", "days") and not info.expression.strip().upper().startswith("AVG"):
+        groups = plan.edit(having=(), order=None, limit=None, share=None, share_of_total=False, metrics=(metric,),
+                           compare=None)
+        inner = _aggregate(groups, docs, as_of, period, ordered=False)
+        return exp.select(exp.Avg(this=exp.column(metric_label(docs, metric), table="g", quoted=True))).from_(
+            inner.subquery("g"))
+    whole = plan.edit(dimensions=(), having=(), order=None, limit=None, share=None, share_of_total=False,
+                      metrics=(metric,), compare=None)
+    b = _Builder(whole, docs, as_of)
+    select = b.from_clause(exp.select(b.metric_expr(metric)))
+    where = b.where(period)
+    return select.where(where, copy=False) if where is not None else select
+
+
 def _aggregate(plan: QueryPlan, docs: SchemaDocs, as_of: dt.date, period: Period | None,
                *, ordered: bool = True, period_label: str | None = None) -> exp.Select:
     b = _Builder(plan, docs, as_of)
@@ -473,7 +500,11 @@ def _aggregate(plan: QueryPlan, docs: SchemaDocs, as_of: dt.date, period: Period
         ops = {">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}
         for h in plan.having:
             # 办结率低于95%的县区: a condition on the figure of each group
-            cond = ops[h.op](this=b.metric_expr(h.field), expression=_lit(h.values[0]))
+            if h.values and h.values[0] == OVERALL:
+                bound: exp.Expression = exp.Subquery(this=_overall(plan, docs, as_of, period, h.field))
+            else:
+                bound = _lit(h.values[0])
+            cond = ops[h.op](this=b.metric_expr(h.field), expression=bound)
             select = select.having(cond, copy=False)
     if ordered:
         select = _order(select, plan, dims, metric_cols)
@@ -488,7 +519,8 @@ def _order(select: exp.Select, plan: QueryPlan, dims, metric_cols) -> exp.Select
     if plan.order or not time_first:
         if value_col:
             desc = plan.order != "asc"
-            key = exp.Ordered(this=exp.column(value_col, quoted=True), desc=desc, nulls_first=not desc)
+            # a group without a value (no rated tickets) is never "the lowest": nulls last either way
+            key = exp.Ordered(this=exp.column(value_col, quoted=True), desc=desc, nulls_first=False)
             keys = [key]
             if len(dims) > 1 and not plan.order:
                 # two dimensions: keep the first one together, biggest values first inside it
@@ -544,7 +576,7 @@ def _compare(plan: QueryPlan, docs: SchemaDocs, as_of: dt.date) -> exp.Expressio
             outer = outer.order_by(*[exp.column(d, table="cur", quoted=True) for d in dim_labels], copy=False)
         else:
             outer = outer.order_by(exp.Ordered(this=exp.column(first_value, quoted=True), desc=plan.order != "asc",
-                                               nulls_first=plan.order == "asc"), copy=False)
+                                               nulls_first=False), copy=False)
         if plan.limit:
             outer = outer.limit(plan.limit, copy=False)
     else:
@@ -560,7 +592,7 @@ def _detail(plan: QueryPlan, docs: SchemaDocs, as_of: dt.date) -> exp.Select:
     wanted = list(DETAIL_COLUMNS.get(plan.table, tuple(tdoc.columns)))
     # the measure a list is ranked by, and columns filtered by a threshold, are worth showing
     for mid in plan.metrics:
-        if ":" in mid:
+        if ":" in mid and not mid.startswith("distinct:"):
             t, c = mid.split(":", 1)[1].split(".", 1)
             if t == plan.table and c not in wanted:
                 wanted.append(c)
@@ -597,7 +629,7 @@ def _detail(plan: QueryPlan, docs: SchemaDocs, as_of: dt.date) -> exp.Select:
         # "面积最大的5个阵地": order the rows by the measure itself
         ref = plan.metrics[0].split(":", 1)[1]
         select = select.order_by(exp.Ordered(this=b.column(ref), desc=plan.order != "asc",
-                                             nulls_first=plan.order == "asc"), copy=False)
+                                             nulls_first=False), copy=False)
     elif tcol is not None:
         select = select.order_by(exp.Ordered(this=tcol, desc=True), copy=False)
     if plan.limit:

@@ -109,3 +109,37 @@ def test_generic_answer_without_plan() -> None:
     text = write_answer(result, ["city", "n"], [["银川市", 10], ["中卫市", 5]], scope=None)
     assert "银川市" in text and "共2项" in text
     assert "没有查询到" in write_answer(result, ["n"], [], scope=None)
+
+
+# ── dates read as Chinese, never as ISO strings ───────────────────────────────────────
+ISO = __import__("re").compile(r"\d{4}-\d{1,2}|\d{2}:\d{2}:\d{2}|Q[1-4]")
+
+
+def test_quarters_and_months_in_chinese(ask) -> None:
+    r, cols, rows, text = ask("今年每季度的工单量")
+    assert "2026年第一季度" in text and "2026年第二季度" in text and not ISO.search(text)
+    r, cols, rows, text = ask("工单最多的三个月份是哪几个月")
+    assert len(rows) == 3 and "月为" in text and not ISO.search(text)
+
+
+@pytest.mark.parametrize("columns,rows,expected", [
+    (["month", "ticket_count"], [[dt.date(2026, 1, 1), 10], [dt.date(2026, 2, 1), 30], [dt.date(2026, 3, 1), 20]],
+     ["2026年1月为10", "最高为2026年2月（30）", "最低为2026年1月（10）"]),
+    (["quarter", "n"], [[dt.date(2026, 1, 1), 10], [dt.date(2026, 4, 1), 30]], ["2026年第一季度为10", "2026年第二季度为30"]),
+    (["quarter", "n"], [["2025-Q2", 10], ["2025-Q3", 30]], ["2025年第二季度为10"]),
+    (["month", "n"], [["2026-03", 10], ["2026-04", 30]], ["2026年3月为10", "2026年4月为30"]),
+    (["year", "n"], [[2024, 10], [2025, 30], [2026, 5]], ["2024年为10", "最高为2025年（30）"]),
+    (["received_at", "ticket_no"], [[dt.datetime(2026, 3, 15, 14, 5), "NX1"]], ["2026年3月15日 14:05"]),
+    (["latest_day"], [["2026-03-15"]], ["2026年3月15日"]),
+    (["day", "n"], [[dt.datetime(2026, 3, 15), 4], [dt.datetime(2026, 3, 16), 6]], ["2026年3月15日为4"]),
+])
+def test_any_planners_dates_read_as_chinese(columns, rows, expected) -> None:
+    result = PlannerResult(kind="sql", backend="llm")
+    text = write_answer(result, columns, rows, scope=None)
+    assert all(e in text for e in expected), text
+    assert not ISO.search(text.replace("14:05", "")), text
+
+
+def test_ratio_of_two_sums_text(ask) -> None:
+    r, cols, rows, text = ask("追回金额占涉及金额的比例是多少")
+    assert "追回金额为" in text and "占涉及金额（" in text and f"{rows[0][2] * 100:.1f}%" in text
