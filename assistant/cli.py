@@ -178,14 +178,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         serve(settings, port=args.port, progress=_progress)
         return 0
     if args.command == "eval":
-        from .evaluation import compare_reports, run_eval
-        if args.compare:
-            print(compare_reports(*args.compare))
-            return 0
-        report = run_eval(args.dataset or [], backend=args.backend, settings=settings, out_dir=args.out,
-                          progress=_progress)
-        print(json.dumps(report.to_json(), ensure_ascii=False, default=str) if args.json else report.summary())
-        return 0
+        from .evaluation import main_eval
+        return main_eval(args, settings=settings, progress=_progress)
     if args.command == "audit":
         from .audit import AuditLog, format_entries
         entries = AuditLog(settings.audit_path).recent(args.n)
