@@ -71,7 +71,9 @@ OPS: dict[str, tuple[str, ...]] = {
     "each": _op("分别", "各是", "各有", "各多少", "分别是"),
     "detail": _op("名字", "叫什么", "叫什么名字", "都叫什么", "名称是", "列出", "列一下", "列举", "罗列", "明细", "清单", "名单", "列表", "详细", "具体", "有哪些", "都有哪些",
                   "都有什么", "有什么", "是哪些", "哪些是", "给我看看", "展示", "显示", "查看", "查询一下明细", "逐条"),
-    "share": _op("超期率", "逾期率", "超期比例", "占比", "比例", "比重", "百分比", "占多少", "所占", "份额", "占", "比率", "百分之多少", "几成"),
+    "share": _op("超期率", "逾期率", "超期比例", "占比", "比例", "比重", "百分比", "占多少", "所占", "份额", "占", "比率", "百分之多少", "几成",
+                  # 占多大比例: 多大 is a size (面积) word elsewhere
+                  "多大比例", "多大比重", "多大份额", "多大的比例", "多大的比重"),
     "not": _op("非", "不是", "除了", "除", "以外", "之外", "不含", "不包括", "排除", "剔除", "未"),
     "new": _op("新建", "新增", "建成", "新成立", "新设", "新开", "启用", "投用", "投入使用", "成立", "组建", "建会"),
     # the parts of a whole: a grouping shown as shares (a donut)
@@ -143,6 +145,17 @@ TABLE_WORDS: dict[str, tuple[str, ...]] = {
                         "几个单", "多少张单", "单量", "接单量", "来单量", "接单", "派单量"),
     "union_posts": ("站点", "服务站点", "阵地点", "驿站点"),
     "post_activities": ("活动场次", "服务活动", "主题活动"),
+}
+# The columns that say what a row is about. A value of one inside a figure's word ("欠薪金额",
+# "涉及欠薪金额", "追回欠薪") limits the figure to those rows: the word names both. Other columns are
+# left out on purpose: 办结 in 办结率 or 满意 in 满意率 is the figure's own definition, not a filter.
+SUBJECT_COLUMNS: frozenset[tuple[str, str]] = frozenset({
+    ("hotline_tickets", "topic"), ("union_posts", "post_type"), ("post_activities", "activity_type"),
+})
+# A figure named by a verb that narrows a generic figure named by a noun: in "追回的欠薪金额" the
+# amount is the one recovered, not a second figure (涉及金额) beside it.
+NARROWING_METRICS: dict[str, tuple[str, ...]] = {
+    "recovered_amount": ("amount_involved",),
 }
 # Column words missing from the docs.
 COLUMN_WORDS: dict[tuple[str, str], tuple[str, ...]] = {
@@ -401,6 +414,29 @@ def _cached(_key: int, docs: SchemaDocs) -> Lexicon:
             add(w, Tag("op", None, None, op))
     for w in FILLERS:
         add(w, Tag("op", None, None, "filler"))
-    # Single characters that would otherwise be swallowed as values of the wrong column.
+    _embed_subject_values(table, docs)
     words = {k: tuple(v) for k, v in table.items()}
     return Lexicon(words, max(len(k) for k in words))
+
+
+def _embed_subject_values(table: dict[str, list[Tag]], docs: SchemaDocs) -> None:
+    """Give a figure word that contains a subject value ("欠薪" in "欠薪金额") that value's tag too."""
+    subject: dict[str, list[Tag]] = {}
+    for word, tags in table.items():
+        for t in tags:
+            if t.kind == "value" and (t.table, t.column) in SUBJECT_COLUMNS and len(word) >= 2:
+                subject.setdefault(word, []).append(t)
+    for word, tags in table.items():
+        if any(t.kind == "value" for t in tags):
+            continue
+        figure_tables = {t.table for t in tags if t.kind == "metric" or (
+            t.kind == "column" and t.table in docs.tables and t.column in docs.tables[t.table].columns
+            and docs.tables[t.table].columns[t.column].role == "measure")}
+        if not figure_tables:
+            continue
+        # the longest contained subject word wins (欠薪讨薪 over 欠薪)
+        for inner in sorted((w for w in subject if w in word and w != word), key=len, reverse=True):
+            found = [t for t in subject[inner] if t.table in figure_tables]
+            if found:
+                tags.extend(t for t in found if t not in tags)
+                break

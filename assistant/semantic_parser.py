@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 from . import contract
 from .lexicon import CALLER_PERSONAL, COMMAND_WORDS, ENGLISH_PII, GREETING_WORDS, GREETINGS, INJECTION_WORDS, \
-    PERSON_ACTS, PERSONAL_ITEMS, PHONE_FRAGMENT, PII_STRONG, SURNAMES, UNMASK_WORDS, WRITE_WORDS, Lexicon, Tag, Token, build_lexicon
+    NARROWING_METRICS, PERSON_ACTS, PERSONAL_ITEMS, PHONE_FRAGMENT, PII_STRONG, SURNAMES, UNMASK_WORDS, WRITE_WORDS, Lexicon, \
+    Tag, Token, build_lexicon
 from .models import Definition, PlannerResult
 from .query_plan import TIME_DIMENSIONS, Compare, Filter, QueryPlan
 from .schema_docs import SchemaDocs
@@ -311,6 +312,20 @@ def _next_token(a: Analysis, tok: Token) -> Token | None:
     return None
 
 
+def _narrowed_metrics(a: Analysis, idx: int, table: str) -> set[str]:
+    """The generic figures a narrowing verb right before token idx ("追回的" before "欠薪金额") replaces."""
+    j = idx - 1
+    while j >= 0 and _is_filler(a.tokens[j]) and a.tokens[j].text in ("的", "之"):
+        j -= 1
+    if j < 0 or a.tokens[idx].start - a.tokens[j].end > 1:
+        return set()
+    out: set[str] = set()
+    for t in a.tokens[j].tags:
+        if t.kind == "metric" and t.table == table and t.value:
+            out.update(NARROWING_METRICS.get(t.value, ()))
+    return out
+
+
 def _reachable(table: str, tag: Tag) -> bool:
     return tag.table in REACHABLE.get(table, (table,))
 
@@ -385,13 +400,18 @@ def _read(docs: SchemaDocs, a: Analysis, db: str, table: str) -> Reading:
         feeds_threshold = any(0 <= pos - tok.end <= 1 for pos, *_ in a.thresholds)
         if metric is not None and feeds_threshold and _measure_of(docs, metric, table):
             rd.evidence += 1   # 涉及金额超过10万元: the measure is the threshold's, not the figure asked
+            for v in value_tags:   # 欠薪金额超过10万元: still only the 欠薪 rows
+                pending_values.setdefault(f"{v.table}.{v.column}", []).append((v.value, tok.start, False))
             continue
         column_is_dim = column is not None and docs.tables[column.table].columns[column.column].role == "dimension"
         if metric is not None and (not column_is_dim or not (after_group or before_group_after)):
             rd.evidence += 1
             if after_group and table in POST_CHILD_TABLES and tok.text.startswith(("阵地", "站点")):
                 add_dim("post")   # 哪些|阵地服务人次: the docs' word swallows the noun the question asks about
+            narrowed = _narrowed_metrics(a, idx, table)
             for m in (t for t in tags if t.kind == "metric" and t.table == table):
+                if m.value in narrowed:
+                    continue   # 追回的欠薪金额: the amount is the recovered one, not a second figure
                 if m.value not in rd.metrics:
                     rd.metrics.append(m.value)   # "办结情况" names several figures
             for v in value_tags:                 # "超期没办完": the figure of some rows only

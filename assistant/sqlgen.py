@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.optimizer.simplify import simplify
 
 from .contract import REGION_BY_CODE
 from .query_plan import TIME_DIMENSIONS, Filter, QueryPlan
@@ -303,8 +304,6 @@ class _Builder:
                          and f.field.split(".", 1)[0] == self.plan.table}
         filtered_cols |= {d.split(".", 1)[1] for d in self.plan.dimensions if "." in d
                           and d.split(".", 1)[0] == self.plan.table}
-        if self.plan.share is not None and "." in self.plan.share.field:
-            filtered_cols.add(self.plan.share.field.split(".", 1)[1])
         out: list[exp.Expression] = []
         seen: set[str] = set()
         metric_ids = self.plan.metrics or ((DEFAULT_METRIC[self.plan.table],) if self.plan.detail else ())
@@ -315,9 +314,36 @@ class _Builder:
             cond = _qualified(info.filter, "t", self.as_of)
             if {c.name for c in cond.find_all(exp.Column)} & filtered_cols:
                 continue
+            if self._share_outside(cond):
+                continue
             seen.add(info.filter)
             out.append(cond)
         return out
+
+    def _share_outside(self, population: exp.Expression) -> bool:
+        """Whether a share asks about rows the metric's own population leaves out.
+
+        A share is the part of the metric's population that meets the condition: 暂停服务的阵地占比 is
+        among the 阵地 that count (status <> '已撤销'), 基层工会会员 among the 基层工会. Only when every
+        value asked about lies outside that population (已撤销的阵地占比) is the whole table the base,
+        since otherwise the part would be empty by definition.
+        """
+        share = self.plan.share
+        if share is None or share.op != "in" or "." not in share.field or not share.values:
+            return False
+        table, column = share.field.split(".", 1)
+        if table != self.plan.table:
+            return False
+        if column not in {c.name for c in population.find_all(exp.Column)}:
+            return False
+        for value in share.values:
+            lit = _lit(value)
+            probe = population.copy().transform(
+                lambda n: lit.copy() if isinstance(n, exp.Column) and n.name == column else n)
+            verdict = simplify(probe)
+            if not (isinstance(verdict, exp.Boolean) and verdict.this is False):
+                return False
+        return True
 
     def where(self, period: Period | None, *, skip_share: bool = False) -> exp.Expression | None:
         conds: list[exp.Expression] = []
@@ -352,24 +378,15 @@ class _Builder:
         assert share is not None
         whole = self.metric_expr(mid)
         if share.field == "@metric":
+            part_info = metric_info(self.docs, share.values[0])
             part = self.metric_expr(share.values[0])
+            if part_info.filter and part_info.filter != metric_info(self.docs, mid).filter:
+                # 基层工会数 among all 工会组织: the part keeps its own row filter (the WHERE holds the whole's)
+                part = _restricted(part, _qualified(part_info.filter, "t", self.as_of))
             return part, whole
         cond = self.filter_condition(share)
-        restricted = []
-
-        def restrict(node: exp.Expression) -> exp.Expression:
-            if isinstance(node, exp.Count) and isinstance(node.this, exp.Star):
-                restricted.append(node)
-                return exp.Sum(this=exp.Case(ifs=[exp.If(this=cond.copy(), true=exp.Literal.number(1))],
-                                             default=exp.Literal.number(0)))
-            if isinstance(node, exp.Sum) and not isinstance(node.this, exp.Case):
-                restricted.append(node)
-                return exp.Sum(this=exp.Case(ifs=[exp.If(this=cond.copy(), true=node.this.copy())]))
-            return node
-
-        part = self.metric_expr(mid).transform(restrict)
-        if not restricted:
-            raise PlanError("share of this metric is not supported")
+        assert cond is not None
+        part = _restricted(self.metric_expr(mid), cond)
         if share.field in RATED_FIELDS and isinstance(whole, exp.Count) and isinstance(whole.this, exp.Star):
             # 满意的占比: among the tickets that were rated, as 满意率 counts them
             whole = exp.Count(this=self.column(share.field))
@@ -395,6 +412,26 @@ class _Builder:
                                      on=exp.column(key, table="t").eq(exp.column("org_id", table="o")),
                                      join_type="left")
         return select
+
+
+def _restricted(metric: exp.Expression, cond: exp.Expression) -> exp.Expression:
+    """The metric counted or summed over the rows meeting cond only (COUNT(*) → SUM(CASE …))."""
+    restricted = []
+
+    def restrict(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Count) and isinstance(node.this, exp.Star):
+            restricted.append(node)
+            return exp.Sum(this=exp.Case(ifs=[exp.If(this=cond.copy(), true=exp.Literal.number(1))],
+                                         default=exp.Literal.number(0)))
+        if isinstance(node, exp.Sum) and not isinstance(node.this, exp.Case):
+            restricted.append(node)
+            return exp.Sum(this=exp.Case(ifs=[exp.If(this=cond.copy(), true=node.this.copy())]))
+        return node
+
+    part = metric.transform(restrict)
+    if not restricted:
+        raise PlanError("share of this metric is not supported")
+    return part
 
 
 def row_condition(docs: SchemaDocs, mid: str, as_of: dt.date) -> exp.Expression | None:

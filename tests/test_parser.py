@@ -586,3 +586,72 @@ def test_figures_of_two_tables_are_clarified_not_dropped(env, question: str, nam
     r = _ask(planner, docs, question)
     assert r.kind == "clarify" and r.sql is None and all(n in r.message for n in names)
     assert len(r.suggestions) == 2 and all(any(n in s for s in r.suggestions) for n in names)
+
+
+# A subject value inside a figure's word (欠薪 in 欠薪金额 / 追回欠薪) still limits the rows, and a
+# narrowing verb before a generic amount (追回的…金额) names the recovered amount, not a second figure.
+CITY_SUM = ("SELECT c.region_name, SUM(amount_recovered) " + CITY_JOIN +
+            " WHERE t.topic = '欠薪讨薪' AND t.{0} GROUP BY 1")
+SUBJECT_IN_FIGURE = [
+    ("去年追回的欠薪金额按市统计", CITY_SUM.format(Y2025)),
+    ("今年各市追回的欠薪金额", CITY_SUM.format(YTD)),
+    ("去年帮职工讨回的欠薪金额", f"SELECT SUM(amount_recovered) FROM hotline_tickets WHERE topic = '欠薪讨薪' AND {Y2025}"),
+    ("追回欠薪金额一共多少", "SELECT SUM(amount_recovered) FROM hotline_tickets WHERE topic = '欠薪讨薪'"),
+    ("欠薪案件追回金额", "SELECT SUM(amount_recovered) FROM hotline_tickets WHERE topic = '欠薪讨薪'"),
+    ("欠薪涉及金额", "SELECT SUM(amount_involved) FROM hotline_tickets WHERE topic = '欠薪讨薪'"),
+    ("今年欠薪金额有多少", f"SELECT SUM(amount_involved) FROM hotline_tickets WHERE topic = '欠薪讨薪' AND {YTD}"),
+    ("欠薪金额超过10万元的工单有多少",
+     "SELECT COUNT(*) FROM hotline_tickets WHERE topic = '欠薪讨薪' AND amount_involved > 100000"),
+    # no subject word: no topic filter, and both figures stay when both are asked
+    ("追回的金额", "SELECT SUM(amount_recovered) FROM hotline_tickets"),
+    ("追回金额和涉及金额", "SELECT SUM(amount_recovered), SUM(amount_involved) FROM hotline_tickets"),
+]
+
+
+@pytest.mark.parametrize("question,gold", SUBJECT_IN_FIGURE, ids=[q for q, _ in SUBJECT_IN_FIGURE])
+def test_subject_value_inside_a_figure_word(env, question: str, gold: str) -> None:
+    _check(env, question, "hotline", gold)
+
+
+def test_only_subject_columns_are_read_inside_figure_words(env) -> None:
+    docs, _, _ = env
+    from assistant.lexicon import build_lexicon
+    words = build_lexicon(docs).words
+    assert any(t.kind == "value" and t.value == "欠薪讨薪" for t in words["欠薪金额"])
+    # 满意 in 满意率 and 办结 in 办结率 define the figure; they are no filter on it
+    for word in ("满意率", "办结率", "不满意率", "基层工会数"):
+        assert not any(t.kind == "value" for t in words[word]), word
+
+
+# A share is taken within the figure's own population (阵地数量 leaves out 已撤销, 基层工会数 counts
+# 基层工会 only); the whole table is the base only when the part lies wholly outside it.
+ACTIVE = "status <> '已撤销'"
+SHARE_POPULATION_POSTS = [
+    ("全区暂停服务的阵地占比",
+     f"SELECT COUNT(*) FILTER (WHERE status = '暂停服务') * 1.0 / COUNT(*) FROM union_posts WHERE {ACTIVE}"),
+    ("暂停服务的阵地占多大比例",
+     f"SELECT COUNT(*) FILTER (WHERE status = '暂停服务') * 1.0 / COUNT(*) FROM union_posts WHERE {ACTIVE}"),
+    ("各市暂停服务阵地的占比",
+     "SELECT c.region_name, COUNT(*) FILTER (WHERE t.status = '暂停服务') * 1.0 / COUNT(*) FROM union_posts t "
+     "JOIN regions r ON t.region_code = r.region_code JOIN regions c ON r.parent_code = c.region_code "
+     f"WHERE t.{ACTIVE} GROUP BY 1"),
+    ("暂停服务的阵地面积占比",
+     "SELECT SUM(area_sqm) FILTER (WHERE status = '暂停服务') * 1.0 / SUM(area_sqm) FROM union_posts "
+     f"WHERE {ACTIVE}"),
+    ("司机之家占全部阵地的比例",
+     f"SELECT COUNT(*) FILTER (WHERE post_type = '司机之家') * 1.0 / COUNT(*) FROM union_posts WHERE {ACTIVE}"),
+    ("已撤销的阵地占比",
+     "SELECT COUNT(*) FILTER (WHERE status = '已撤销') * 1.0 / COUNT(*) FROM union_posts"),
+    ("各市基层工会数占比",
+     "SELECT CASE WHEN r.region_level = '市' THEN r.region_name ELSE c.region_name END, "
+     "COUNT(*) FILTER (WHERE t.org_level = '基层工会') * 1.0 / COUNT(*) FROM union_orgs t "
+     "JOIN regions r ON t.region_code = r.region_code LEFT JOIN regions c ON r.parent_code = c.region_code "
+     "WHERE r.region_level <> '自治区' GROUP BY 1"),
+    ("基层工会占全部工会的比例",
+     "SELECT COUNT(*) FILTER (WHERE org_level = '基层工会') * 1.0 / COUNT(*) FROM union_orgs"),
+]
+
+
+@pytest.mark.parametrize("question,gold", SHARE_POPULATION_POSTS, ids=[q for q, _ in SHARE_POPULATION_POSTS])
+def test_share_within_the_figures_population(env, question: str, gold: str) -> None:
+    _check(env, question, "posts", gold)
