@@ -174,8 +174,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from .ui_launch import run_app
         return run_app(settings, port=args.port)
     if args.command == "llm":
-        from .llm_server import serve
-        serve(settings, port=args.port, progress=_progress)
+        from .llm_server import LLMServerError, serve
+        try:
+            serve(settings, port=args.port, progress=_progress)
+        except LLMServerError as error:  # install, verification or start-up failed: say which
+            print(f"错误：{error}", file=sys.stderr)
+            return 1
         return 0
     if args.command == "eval":
         from .evaluation import main_eval

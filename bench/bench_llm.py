@@ -1,0 +1,134 @@
+"""Benchmark the LLM planner with the real local model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M on CPU).
+
+Prints: install / assemble seconds (only when something was missing), server start seconds,
+server memory, generation tokens/s, and execution accuracy + latency of the LLM planner on the
+evaluation set beside the rule-based parser on the same cases.
+
+    .venv/bin/python bench/bench_llm.py                     # start the model here, 24 cases
+    .venv/bin/python bench/bench_llm.py --base-url http://127.0.0.1:8080/v1 --limit 0   # all cases
+    .venv/bin/python bench/bench_llm.py --skip-eval         # install/start/memory/tokens-per-second only
+
+Cases are a stratified sample (every k-th SQL case of each dataset) so a run fits in tens of
+minutes on 2 cores; --limit 0 runs every case (a few hours on 2 cores).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant import llm_server  # noqa: E402
+from assistant.config import EVAL_DIR, load_settings  # noqa: E402
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def tokens_per_second(base_url: str) -> dict:
+    body = {"model": llm_server.MODEL_ALIAS, "temperature": 0, "max_tokens": 96, "cache_prompt": False,
+            "messages": [{"role": "user", "content": "用 SQL 写出：按月统计 2025 年 orders 表的订单数，并简单解释。"}]}
+    req = urllib.request.Request(base_url.rstrip("/") + "/chat/completions", data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
+    t0 = time.perf_counter()
+    with urllib.request.urlopen(req, timeout=600) as resp:
+        out = json.load(resp)
+    timings = out.get("timings", {})
+    return {"wall_s": round(time.perf_counter() - t0, 2),
+            "completion_tokens": out["usage"]["completion_tokens"],
+            "generation_tokens_per_s": round(timings.get("predicted_per_second", float("nan")), 2),
+            "prompt_tokens_per_s": round(timings.get("prompt_per_second", float("nan")), 2)}
+
+
+def sample_cases(limit: int, datasets: list[Path]) -> Path:
+    """A stratified sample of SQL cases written to a temporary JSONL file."""
+    per_file: dict[Path, list[dict]] = {}
+    for path in datasets:
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        per_file[path] = [r for r in rows if r.get("gold_sql") and not r.get("history")]
+    total = sum(len(v) for v in per_file.values())
+    chosen: list[dict] = []
+    for rows in per_file.values():
+        share = len(rows) if limit <= 0 else max(1, round(limit * len(rows) / max(total, 1)))
+        step = max(1, len(rows) // share)
+        chosen.extend(rows[::step][:share])
+    out = Path(tempfile.mkdtemp(prefix="wenshu-bench-llm-")) / "sample.jsonl"
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in chosen), encoding="utf-8")
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--base-url", help="use a running endpoint instead of starting the model here")
+    ap.add_argument("--port", type=int, default=18181)
+    ap.add_argument("--limit", type=int, default=24, help="SQL cases to run (0 = all)")
+    ap.add_argument("--timeout", type=float, default=600.0, help="per model call, seconds")
+    ap.add_argument("--dataset", type=Path, action="append",
+                    help="JSONL eval set(s); default eval/questions_hotline.jsonl + questions_posts.jsonl")
+    ap.add_argument("--skip-eval", action="store_true")
+    ap.add_argument("--out", type=Path, default=ROOT / "data" / "bench-llm")
+    args = ap.parse_args()
+    settings = load_settings()
+    figures: dict = {}
+
+    base_url = args.base_url
+    if base_url is None:
+        missing = llm_server.missing_requirements()
+        figures["install_s"] = round(llm_server.install(print), 1) if missing else 0.0
+        t0 = time.perf_counter()
+        model = llm_server.ensure_model(settings, print)
+        figures["assemble_or_verify_s"] = round(time.perf_counter() - t0, 1)
+        before = rss_mb(os.getpid())
+        t0 = time.perf_counter()
+        running = llm_server.start(model, port=args.port)
+        figures["start_s"] = round(time.perf_counter() - t0, 1)
+        base_url = running.base_url
+        figures["server_rss_mb"] = round(rss_mb(os.getpid()) - before)
+    figures.update(tokens_per_second(base_url))
+    if base_url is None or args.base_url is None:
+        figures["server_rss_mb_after_generation"] = round(rss_mb(os.getpid()))
+    print(json.dumps(figures, ensure_ascii=False))
+
+    if args.skip_eval:
+        return 0
+    from assistant.evaluation import ensure_demo_dir, pipeline_answerer, run_eval
+    datasets = args.dataset or [EVAL_DIR / "questions_hotline.jsonl", EVAL_DIR / "questions_posts.jsonl"]
+    sample = sample_cases(args.limit, datasets)
+    demo = ensure_demo_dir(settings)   # the evaluation's cached demo databases (generated once)
+    args.out.mkdir(parents=True, exist_ok=True)
+    # A persistent data dir keeps the retrieval index between runs (sessions/audit land there too).
+    run_settings = settings.with_(data_dir=args.out / "data", llm_base_url=base_url, llm_api_key="local",
+                                  llm_model=llm_server.MODEL_ALIAS, llm_timeout_s=args.timeout,
+                                  hotline_url=f"duckdb:///{demo / 'hotline.duckdb'}",
+                                  posts_url=f"duckdb:///{demo / 'posts.duckdb'}")
+    answerer = pipeline_answerer(run_settings)
+    reports = {}
+    for backend in ("rules", "llm"):
+        t0 = time.perf_counter()
+        report = run_eval([sample], backend=backend, settings=run_settings, out_dir=args.out / backend,
+                          progress=lambda m: print(m, flush=True), answerer=answerer,
+                          demo_dir=demo)
+        reports[backend] = report
+        m = report.metrics
+        print(json.dumps({"backend": backend, "cases": m.get("cases"),
+                          "execution_accuracy": m.get("execution_accuracy"),
+                          "valid_sql_rate": m.get("valid_sql_rate"),
+                          "latency_p50_ms": m.get("latency_p50_ms"), "latency_p95_ms": m.get("latency_p95_ms"),
+                          "wall_s": round(time.perf_counter() - t0, 1)}, ensure_ascii=False), flush=True)
+        print(report.summary(), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
