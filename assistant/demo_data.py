@@ -13,6 +13,7 @@ only bounded memory (the chunk size is a constant, so it does not affect the row
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import os
 import re
@@ -1551,3 +1552,25 @@ def generate_to_dir(out_dir: Path, **kw: Any) -> GenerationReport:
     report.hotline_url = f"duckdb:///{finals['hotline']}"
     report.posts_url = f"duckdb:///{finals['posts']}"
     return report
+
+
+def demo_key(*, seed: int, end: dt.date, tickets: int, posts: int) -> str:
+    """A cache key for generated data; the generator's own hash is part of it, so a changed
+    generator never meets stale data."""
+    digest = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:8]
+    return f"demo-s{seed}-e{end:%Y%m%d}-t{tickets}-p{posts}-{digest}"
+
+
+def cached_demo_dir(root: Path, *, seed: int, end: dt.date, tickets: int, posts: int) -> Path:
+    """root/<key>/ holding hotline.duckdb and posts.duckdb, generated once and then reused."""
+    from .locks import file_lock
+    key = demo_key(seed=seed, end=end, tickets=tickets, posts=posts)
+    target = root / key
+    with file_lock(root / f"{key}.lock"):
+        if not (target / "complete").exists():
+            target.mkdir(parents=True, exist_ok=True)
+            for stale in target.glob("*.duckdb*"):
+                stale.unlink()
+            generate_to_dir(target, seed=seed, end=end, tickets=tickets, posts=posts)
+            (target / "complete").write_text("ok")
+    return target

@@ -10,8 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
-import fcntl
-import hashlib
 import html
 import itertools
 import json
@@ -23,7 +21,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 from .config import EVAL_DIR, PROJECT_ROOT, Settings
 from .db import Databases
@@ -37,10 +35,9 @@ EVAL_POSTS = 1500
 
 
 def eval_key() -> str:
-    """The cache key of the evaluation databases; the generator's own hash is part of it, so a changed
-    generator never meets stale data."""
-    digest = hashlib.sha256((PROJECT_ROOT / "assistant" / "demo_data.py").read_bytes()).hexdigest()[:8]
-    return f"demo-s{EVAL_SEED}-e{EVAL_END:%Y%m%d}-t{EVAL_TICKETS}-p{EVAL_POSTS}-{digest}"
+    """The cache key of the evaluation databases (see demo_data.demo_key)."""
+    from .demo_data import demo_key
+    return demo_key(seed=EVAL_SEED, end=EVAL_END, tickets=EVAL_TICKETS, posts=EVAL_POSTS)
 
 
 EXPECTS = ("refuse", "clarify")
@@ -427,31 +424,11 @@ class EvalReport:
                 f"（后端 {self.meta.get('backend')}，{m.get('cases')} 个用例）")
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def ensure_demo_dir(settings: Settings) -> Path:
     """The cached evaluation demo databases (hotline.duckdb, posts.duckdb), generated on first use."""
-    root = settings.data_dir / "eval-cache"
-    key = eval_key()
-    target = root / key
-    with _locked(root / f"{key}.lock"):
-        if not (target / "complete").exists():
-            from .demo_data import generate_to_dir
-            target.mkdir(parents=True, exist_ok=True)
-            for stale in target.glob("*.duckdb*"):
-                stale.unlink()
-            generate_to_dir(target, seed=EVAL_SEED, end=EVAL_END, tickets=EVAL_TICKETS, posts=EVAL_POSTS)
-            (target / "complete").write_text("ok")
-    return target
+    from .demo_data import cached_demo_dir
+    return cached_demo_dir(settings.data_dir / "eval-cache", seed=EVAL_SEED, end=EVAL_END,
+                           tickets=EVAL_TICKETS, posts=EVAL_POSTS)
 
 
 def pipeline_answerer(settings: Settings) -> Answerer:

@@ -14,7 +14,6 @@ pairs change, the next open rebuilds the store (`wenshu index` builds it explici
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import hashlib
 import json
@@ -24,13 +23,14 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 import chromadb
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
 from .config import Settings
+from .locks import file_lock
 from .contract import FREE_TEXT_COLUMNS, PII_COLUMNS
 from .schema_docs import ColumnDoc, SchemaDocs, TableDoc
 
@@ -276,17 +276,6 @@ class IndexReport:
     __str__ = describe
 
 
-@contextlib.contextmanager
-def _build_lock(directory: Path) -> Iterator[None]:
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / ".build.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def _client(directory: Path) -> Any:
     directory.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(directory),
@@ -317,7 +306,7 @@ class RetrievalIndex:
         items = build_corpus(docs, load_confirmed(settings))
         fingerprint = corpus_fingerprint(items)
         start = time.perf_counter()
-        with _build_lock(directory):
+        with file_lock(directory / ".build.lock"):
             client = _client(directory)
             collection = None
             rebuilt = False

@@ -5,10 +5,7 @@ The demo data is generated once per parameter set and cached under data/test-cac
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
-import hashlib
 import os
 import subprocess
 from pathlib import Path
@@ -18,26 +15,19 @@ import pytest
 import sqlalchemy as sa
 
 from assistant.config import PROJECT_ROOT, Settings, load_settings
+from assistant.demo_data import cached_demo_dir, demo_key
+from assistant.locks import file_lock
 
 DEMO_SEED = 7
 DEMO_END = dt.date(2026, 6, 30)
 DEMO_TICKETS = 20000
 DEMO_POSTS = 1500
 CACHE_ROOT = Path(os.environ.get("WENSHU_TEST_CACHE", PROJECT_ROOT / "data" / "test-cache"))
-# The generator's own hash is part of the key, so a changed generator never meets stale data.
-GENERATOR_HASH = hashlib.sha256((PROJECT_ROOT / "assistant" / "demo_data.py").read_bytes()).hexdigest()[:8]
-DEMO_KEY = f"demo-s{DEMO_SEED}-e{DEMO_END:%Y%m%d}-t{DEMO_TICKETS}-p{DEMO_POSTS}-{GENERATOR_HASH}"
+DEMO_KEY = demo_key(seed=DEMO_SEED, end=DEMO_END, tickets=DEMO_TICKETS, posts=DEMO_POSTS)
 
 
-@contextlib.contextmanager
-def _locked(name: str) -> Iterator[None]:
-    CACHE_ROOT.mkdir(parents=True, exist_ok=True)
-    with open(CACHE_ROOT / f"{name}.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+def _locked(name: str):
+    return file_lock(CACHE_ROOT / f"{name}.lock")
 
 
 def _generate(**urls: str) -> None:
@@ -53,13 +43,7 @@ def _settings(tmp_root: Path, hotline_url: str, posts_url: str) -> Settings:
 @pytest.fixture(scope="session")
 def demo_dir() -> Path:
     """A directory holding hotline.duckdb and posts.duckdb (seed 7, end 2026-06-30)."""
-    target = CACHE_ROOT / DEMO_KEY
-    with _locked(DEMO_KEY):
-        if not (target / "complete").exists():
-            from assistant.demo_data import generate_to_dir
-            generate_to_dir(target, seed=DEMO_SEED, end=DEMO_END, tickets=DEMO_TICKETS, posts=DEMO_POSTS)
-            (target / "complete").write_text("ok")
-    return target
+    return cached_demo_dir(CACHE_ROOT, seed=DEMO_SEED, end=DEMO_END, tickets=DEMO_TICKETS, posts=DEMO_POSTS)
 
 
 @pytest.fixture(scope="session")
