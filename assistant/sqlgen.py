@@ -345,7 +345,7 @@ class _Builder:
                 return False
         return True
 
-    def where(self, period: Period | None, *, skip_share: bool = False) -> exp.Expression | None:
+    def where(self, period: Period | None) -> exp.Expression | None:
         conds: list[exp.Expression] = []
         for f in self.plan.filters:
             c = self.filter_condition(f)
