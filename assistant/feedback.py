@@ -9,25 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator, Literal
 
+from .audit import mask_free_text, mask_sql
 from .config import Settings
 
 Rating = Literal["up", "down"]
 
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_ID_CARD = re.compile(r"(?<![0-9Xx])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9Xx])")
-
-
-def scrub(text: str | None) -> str | None:
-    """Mask phone numbers and ID-card numbers in free text."""
-    if text is None:
-        return None
-    text = _ID_CARD.sub(r"\1********\2", text)
-    return _PHONE.sub(r"\1****\2", text)
+# Feedback text is stored under the audit log's rules: phones, ID numbers and typed names masked.
+scrub = mask_free_text
 
 
 @dataclass(frozen=True)
@@ -57,7 +49,7 @@ def record_feedback(settings: Settings, *, rating: Rating, question: str | None,
         raise ValueError(f"rating must be 'up' or 'down', not {rating!r}")
     when = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
     rec = FeedbackRecord(
-        time=when.isoformat(timespec="seconds"), rating=rating, question=scrub(question), sql=scrub(sql),
+        time=when.isoformat(timespec="seconds"), rating=rating, question=scrub(question), sql=mask_sql(sql),
         answer=scrub(answer), database=database, status=status, chart_type=chart_type, backend=backend,
         org_id=org_id, org_name=org_name, session=session, comment=scrub(comment),
     )
