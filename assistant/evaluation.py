@@ -571,10 +571,36 @@ def _git_commit() -> str | None:
     return None
 
 
+def load_checkpoint(path: Path, backend: str) -> dict[tuple[str, str], CaseResult]:
+    """Scored results of an earlier, interrupted run with the same backend, by (case id, question)."""
+    found: dict[tuple[str, str], CaseResult] = {}
+    if not path.exists():
+        return found
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue   # a line cut short when the run was killed
+        if row.get("run_backend") == backend and isinstance(row.get("case"), dict):
+            case = CaseResult(**{k: v for k, v in row["case"].items() if k in _CASE_FIELDS})
+            found[(case.id, case.question)] = case
+    return found
+
+
+def append_checkpoint(path: Path, backend: str, result: CaseResult) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"run_backend": backend, "case": asdict(result)}, ensure_ascii=False, default=str) + "\n")
+
+
 def run_eval(datasets: Sequence[Path] | None, *, backend: str, settings: Settings, out_dir: Path | None = None,
              progress: Callable[[str], None] | None = None, answerer: Answerer | None = None,
-             demo_dir: Path | None = None) -> EvalReport:
-    """Run every case of the datasets (default: eval/*.jsonl) and score it; write reports to out_dir."""
+             demo_dir: Path | None = None, checkpoint: Path | None = None) -> EvalReport:
+    """Run every case of the datasets (default: eval/*.jsonl) and score it; write reports to out_dir.
+
+    checkpoint: a JSONL file that gets each case's result as soon as it is scored; results already
+    in it (same case id, question and backend) are reused, so a run of hours can stop and resume.
+    """
     paths = [Path(p) for p in (datasets or default_datasets())]
     if not paths:
         raise EvalDatasetError("没有找到评测数据集（eval/*.jsonl）")
@@ -590,10 +616,15 @@ def run_eval(datasets: Sequence[Path] | None, *, backend: str, settings: Setting
         gold_db = Databases(run_settings)
         run_id = started.strftime("%Y%m%d%H%M%S")
         results: list[CaseResult] = []
+        done = load_checkpoint(checkpoint, backend) if checkpoint else {}
         try:
             for number, case in enumerate(cases, 1):
-                session = re.sub(r"[^\w\-]", "_", f"eval-{run_id}-{number}-{case.id}")[:64]
-                result = evaluate_case(case, answer_fn, gold_db, backend=backend, session=session)
+                result = done.get((case.id, case.question))
+                if result is None:
+                    session = re.sub(r"[^\w\-]", "_", f"eval-{run_id}-{number}-{case.id}")[:64]
+                    result = evaluate_case(case, answer_fn, gold_db, backend=backend, session=session)
+                    if checkpoint:
+                        append_checkpoint(checkpoint, backend, result)
                 results.append(result)
                 if progress:
                     mark = "✓" if result.correct else "✗"

@@ -8,8 +8,10 @@ evaluation set beside the rule-based parser on the same cases.
     .venv/bin/python bench/bench_llm.py --base-url http://127.0.0.1:8080/v1 --limit 0   # all cases
     .venv/bin/python bench/bench_llm.py --skip-eval         # install/start/memory/tokens-per-second only
 
-Cases are a stratified sample (every k-th SQL case of each dataset) so a run fits in tens of
-minutes on 2 cores; --limit 0 runs every case (a few hours on 2 cores).
+Cases come from every eval/*.jsonl, interleaved in proportion, so the first N are a stratified
+sample; --limit 0 runs all 504 (about 25 s a question on 2 cores: hours). Each scored case is
+appended to data/bench-llm/<backend>.checkpoint.jsonl and reused by the next run (--fresh
+forgets it), so a long run can be stopped and resumed.
 """
 from __future__ import annotations
 
@@ -52,17 +54,20 @@ def tokens_per_second(base_url: str) -> dict:
 
 
 def sample_cases(limit: int, datasets: list[Path]) -> Path:
-    """A stratified sample of SQL cases written to a temporary JSONL file."""
-    per_file: dict[Path, list[dict]] = {}
-    for path in datasets:
+    """The cases of all datasets interleaved in proportion, written to a temporary JSONL file.
+
+    Any prefix of this order is a stratified sample, so --limit N (or stopping a long run and
+    resuming it later from the checkpoint) still measures every dataset in its share.
+    """
+    keyed: list[tuple[float, int, dict]] = []
+    for d, path in enumerate(datasets):
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        per_file[path] = [r for r in rows if r.get("gold_sql") and not r.get("history")]
-    total = sum(len(v) for v in per_file.values())
-    chosen: list[dict] = []
-    for rows in per_file.values():
-        share = len(rows) if limit <= 0 else max(1, round(limit * len(rows) / max(total, 1)))
-        step = max(1, len(rows) // share)
-        chosen.extend(rows[::step][:share])
+        for row in rows:   # the report then breaks the figures down per dataset
+            row["tags"] = [*row.get("tags", []), f"set:{path.stem}"]
+        keyed.extend(((j + 0.5) / len(rows), d, row) for j, row in enumerate(rows))
+    chosen = [row for _, _, row in sorted(keyed, key=lambda k: (k[0], k[1]))]
+    if limit > 0:
+        chosen = chosen[:limit]
     out = Path(tempfile.mkdtemp(prefix="wenshu-bench-llm-")) / "sample.jsonl"
     out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in chosen), encoding="utf-8")
     return out
@@ -72,10 +77,12 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--base-url", help="use a running endpoint instead of starting the model here")
     ap.add_argument("--port", type=int, default=18181)
-    ap.add_argument("--limit", type=int, default=24, help="SQL cases to run (0 = all)")
+    ap.add_argument("--limit", type=int, default=24, help="cases to run, a stratified prefix (0 = all)")
     ap.add_argument("--timeout", type=float, default=600.0, help="per model call, seconds")
     ap.add_argument("--dataset", type=Path, action="append",
-                    help="JSONL eval set(s); default eval/questions_hotline.jsonl + questions_posts.jsonl")
+                    help="JSONL eval set(s); default every eval/*.jsonl")
+    ap.add_argument("--fresh", action="store_true",
+                    help="forget the checkpoint of an earlier run (by default its scored cases are reused)")
     ap.add_argument("--skip-eval", action="store_true")
     ap.add_argument("--out", type=Path, default=ROOT / "data" / "bench-llm")
     args = ap.parse_args()
@@ -102,8 +109,8 @@ def main() -> int:
 
     if args.skip_eval:
         return 0
-    from assistant.evaluation import ensure_demo_dir, pipeline_answerer, run_eval
-    datasets = args.dataset or [EVAL_DIR / "questions_hotline.jsonl", EVAL_DIR / "questions_posts.jsonl"]
+    from assistant.evaluation import default_datasets, ensure_demo_dir, pipeline_answerer, run_eval
+    datasets = args.dataset or default_datasets(EVAL_DIR)
     sample = sample_cases(args.limit, datasets)
     demo = ensure_demo_dir(settings)   # the evaluation's cached demo databases (generated once)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -116,9 +123,12 @@ def main() -> int:
     reports = {}
     for backend in ("rules", "llm"):
         t0 = time.perf_counter()
+        checkpoint = args.out / f"{backend}.checkpoint.jsonl"
+        if args.fresh:
+            checkpoint.unlink(missing_ok=True)
         report = run_eval([sample], backend=backend, settings=run_settings, out_dir=args.out / backend,
                           progress=lambda m: print(m, flush=True), answerer=answerer,
-                          demo_dir=demo)
+                          demo_dir=demo, checkpoint=checkpoint)
         reports[backend] = report
         m = report.metrics
         print(json.dumps({"backend": backend, "cases": m.get("cases"),
