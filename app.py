@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -312,9 +313,13 @@ def _ask(question: str, who: Who, app) -> None:
             tokens: list[str] = []
 
             def on_token(token: str) -> None:   # the LLM planner streams its SQL as it writes it
+                if not tokens:   # a model answering takes seconds: open the box so the officer sees it write
+                    status.update(label="大模型正在编写查询…", expanded=True)
                 tokens.append(token)
-                if len(tokens) % 8 == 0:
-                    stream.code("".join(tokens), language="sql")
+                if len(tokens) % 4 == 0:   # the reply is fenced (```sql … ```): show the SQL inside
+                    text = re.sub(r"^\s*```[a-zA-Z]*\s*", "", "".join(tokens)).split("```")[0]
+                    if text.strip():
+                        stream.code(text, language="sql")
 
             answer = ask(question, app=app, session=st.session_state["session_id"], scope=who.scope, on_token=on_token,
                          as_of=getattr(app.settings, "as_of", None))

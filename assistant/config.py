@@ -50,7 +50,7 @@ class Settings:
     llm_timeout_s: float = 60.0
     llm_temperature: float = 0.0
     llm_max_repairs: int = 2
-    llm_stream: bool = False
+    llm_stream: bool = True       # stream tokens to callers that ask for them (the UI)
     default_backend: str = "auto"
     # reference date for 今年/上个月…; None means today (set it when the data ends earlier)
     as_of: dt.date | None = None
@@ -107,7 +107,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         llm_timeout_s=_float(env, "WENSHU_LLM_TIMEOUT", 60.0),
         llm_temperature=_float(env, "WENSHU_LLM_TEMPERATURE", 0.0),
         llm_max_repairs=_int(env, "WENSHU_LLM_MAX_REPAIRS", 2),
-        llm_stream=(env.get("WENSHU_LLM_STREAM", "0").lower() in ("1", "true", "yes")),
+        llm_stream=(env.get("WENSHU_LLM_STREAM", "1").lower() not in ("0", "false", "no", "off")),
         default_backend=env.get("WENSHU_BACKEND") or "auto",
         as_of=dt.date.fromisoformat(env["WENSHU_AS_OF"]) if env.get("WENSHU_AS_OF") else None,
         require_token=(env.get("WENSHU_REQUIRE_TOKEN", "0").lower() in ("1", "true", "yes")),

@@ -138,3 +138,22 @@ def any_settings(request: pytest.FixtureRequest) -> Settings:
     """The same demo data on each engine in turn."""
     return request.getfixturevalue({"duckdb": "demo_settings", "sqlite": "sqlite_settings",
                                     "postgres": "pg_settings"}[request.param])
+
+
+# ── browser tests (browser_support: Debian chromium under playwright) ───────────────
+@pytest.fixture(scope="module")
+def browser():
+    from browser_support import chromium, require_chromium
+    require_chromium()
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 960}, locale="zh-CN")
+    p = context.new_page()
+    try:
+        yield p
+    finally:
+        context.close()

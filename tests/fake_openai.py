@@ -8,7 +8,7 @@
 Replies are taken from the queue in order; a `router(body) -> Reply | None` may answer instead
 (e.g. by the step named on the first line of the prompt). A reply can fail with an HTTP status,
 sleep longer than the client's timeout, send a body that is not JSON, or stream as server-sent
-events when the request asks for `stream: true`.
+events (optionally slowly, piece by piece) when the request asks for `stream: true`.
 """
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ class Reply:
     delay_s: float = 0.0
     raw: bytes | None = None        # send these bytes as the body instead of a completion
     chunk_chars: int = 3            # streamed piece size
+    chunk_delay_s: float = 0.0      # pause before each streamed piece (a slow model, as a UI sees it)
 
 
 def step_of(body: dict[str, Any]) -> str:
@@ -128,6 +129,8 @@ class FakeOpenAI:
                     text = reply.content
                     pieces = [text[i:i + reply.chunk_chars] for i in range(0, len(text), reply.chunk_chars)]
                     for i, piece in enumerate(pieces):
+                        if reply.chunk_delay_s:
+                            time.sleep(reply.chunk_delay_s)
                         delta = {"content": piece} if i else {"role": "assistant", "content": piece}
                         self._event({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
                                      "model": model, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]})

@@ -1,92 +1,28 @@
 """End to end in real headless Chromium: the OA portal, the robot widget, the app in its iframe.
 
-Starts `python -m assistant.ui_launch` (the Streamlit app and the portal, as `wenshu app` does)
-on free ports against the demo databases, then drives Debian's chromium with playwright.
+Starts the Streamlit app and the portal on free ports against the demo databases
+(browser_support.ui_servers), then drives Debian's chromium with playwright.
 Screenshots go to tests/artifacts/.
 """
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from assistant.config import PROJECT_ROOT
-from assistant.ui_launch import wait_http
+from browser_support import ARTIFACTS, require_chromium, ui_servers
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 ANSWER_TIMEOUT_MS = 120_000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def servers(demo_settings, tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (apt-get install chromium fonts-noto-cjk)")
-    data_dir = tmp_path_factory.mktemp("e2e-data")
-    app_port, portal_port = _free_port(), _free_port()
-    env = {**os.environ,
-           "WENSHU_DATA_DIR": str(data_dir),
-           "WENSHU_HOTLINE_URL": demo_settings.hotline_url,
-           "WENSHU_POSTS_URL": demo_settings.posts_url,
-           "WENSHU_TOKEN_SECRET": "e2e-secret",
-           "WENSHU_BACKEND": "rules"}
-    env.pop("OPENAI_BASE_URL", None)
-    log = (data_dir / "servers.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant.ui_launch", "--port", str(app_port), "--portal-port", str(portal_port),
-         "--address", "127.0.0.1"],
-        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        ok = wait_http(f"http://127.0.0.1:{app_port}/_stcore/health", 90, proc) and \
-            wait_http(f"http://127.0.0.1:{portal_port}/", 30, proc)
-        if not ok:
-            log.flush()
-            pytest.fail("app or portal did not start:\n" + (data_dir / "servers.log").read_text()[-3000:])
-        yield {"portal": f"http://127.0.0.1:{portal_port}/", "app": f"http://127.0.0.1:{app_port}/"}
-    finally:
-        proc.terminate()          # the launcher stops its Streamlit child on SIGTERM
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-@pytest.fixture()
-def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 960}, locale="zh-CN")
-    p = context.new_page()
-    try:
-        yield p
-    finally:
-        context.close()
+    require_chromium()
+    with ui_servers(demo_settings, tmp_path_factory.mktemp("e2e-data"),
+                    WENSHU_BACKEND="rules", OPENAI_BASE_URL=None) as urls:
+        yield urls
 
 
 def _choose_officer(page, org_name: str) -> None:

@@ -19,10 +19,11 @@ def test_environment_overrides(tmp_path: Path):
         "WENSHU_ROW_LIMIT": "50",
         "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
         "WENSHU_LLM_MAX_REPAIRS": "3",
-        "WENSHU_LLM_STREAM": "true",
+        "WENSHU_LLM_STREAM": "0",
     })
     assert s.hotline_url == f"duckdb:///{tmp_path.resolve() / 'hotline.duckdb'}"
     assert s.url("posts") == "sqlite:///x.sqlite"
     assert s.row_limit == 50
-    assert s.llm_configured and s.llm_max_repairs == 3 and s.llm_stream
+    assert s.llm_configured and s.llm_max_repairs == 3 and not s.llm_stream
+    assert load_settings({"WENSHU_DATA_DIR": str(tmp_path)}).llm_stream   # streaming is the default
     assert s.audit_path == tmp_path.resolve() / "audit.jsonl"

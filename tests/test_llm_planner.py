@@ -224,7 +224,8 @@ def test_streamed_reply_reaches_on_token(app, planner, server):
 def test_without_stream_setting_nothing_is_streamed(app, planner, server):
     server.script(fenced(GOOD))
     tokens: list[str] = []
-    result = planner.plan("今年海原县的工单量是多少？", ctx_for(app, on_token=tokens.append))
+    settings = app.settings.with_(llm_stream=False)   # WENSHU_LLM_STREAM=0, for endpoints that cannot stream
+    result = planner.plan("今年海原县的工单量是多少？", ctx_for(app, settings=settings, on_token=tokens.append))
     assert result.kind == "sql" and tokens == [] and not server.requests[0].get("stream")
 
 
