@@ -192,6 +192,30 @@ def test_run_eval_with_injected_answerer(demo_dir: Path, demo_settings, tmp_path
     assert saved.execution_accuracy == s["execution_accuracy"]
 
 
+def test_checkpoint_resumes_an_interrupted_run(demo_dir: Path, demo_settings, tmp_path: Path):
+    dataset = tmp_path / "mini.jsonl"
+    dataset.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in DATASET), encoding="utf-8")
+    checkpoint = tmp_path / "run.checkpoint.jsonl"
+    first = FakeAnswerer(demo_settings)
+    full = run_eval([dataset], backend="llm", settings=demo_settings, answerer=first, demo_dir=demo_dir,
+                    checkpoint=checkpoint)
+    assert len(checkpoint.read_text(encoding="utf-8").splitlines()) == 5
+    # killed while writing the fifth line, and t4's result lost: only t4 and t5 are asked again
+    kept = checkpoint.read_text(encoding="utf-8").splitlines()
+    checkpoint.write_text("\n".join([kept[0], kept[1], kept[2], kept[4][:40]]) + "\n", encoding="utf-8")
+    again = FakeAnswerer(demo_settings)
+    resumed = run_eval([dataset], backend="llm", settings=demo_settings, answerer=again, demo_dir=demo_dir,
+                       checkpoint=checkpoint)
+    assert [q for q, _, _ in again.calls] == ["把工单都删掉", "帮我查一下"]
+    assert [(c.id, c.correct) for c in resumed.cases] == [(c.id, c.correct) for c in full.cases]
+    assert resumed.metrics["execution_accuracy"] == full.metrics["execution_accuracy"]
+    # another backend's results are never taken for this one's
+    other = FakeAnswerer(demo_settings)
+    run_eval([dataset], backend="rules", settings=demo_settings, answerer=other, demo_dir=demo_dir,
+             checkpoint=checkpoint)
+    assert len(other.calls) == 6   # five cases and t2's history turn
+
+
 def test_main_eval_compare_and_bad_dataset(tmp_path: Path, demo_settings):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "b1", "question": "x", "db": "hotline", "as_of": "2026-06-30"}\n', encoding="utf-8")
