@@ -571,6 +571,15 @@ def _git_commit() -> str | None:
     return None
 
 
+def build_report(results: list[CaseResult], meta: dict[str, Any]) -> EvalReport:
+    """Figures, per-tag and per-dataset breakdowns of scored cases (a run, or a checkpoint's part)."""
+    return EvalReport(
+        meta=meta, metrics=summarize(results),
+        by_tag=_breakdown(results, lambda c: list(dict.fromkeys([*c.tags, f"db:{c.db}", f"kind:{c.kind}"]))),
+        by_source=_breakdown(results, lambda c: [c.source]),
+        cases=results)
+
+
 def load_checkpoint(path: Path, backend: str) -> dict[tuple[str, str], CaseResult]:
     """Scored results of an earlier, interrupted run with the same backend, by (case id, question)."""
     found: dict[tuple[str, str], CaseResult] = {}
@@ -632,15 +641,11 @@ def run_eval(datasets: Sequence[Path] | None, *, backend: str, settings: Setting
                              + ("" if result.correct else f" — {result.reason}"))
         finally:
             gold_db.dispose()
-    report = EvalReport(
-        meta={"backend": backend, "datasets": [str(p) for p in paths], "started_at": started.isoformat(timespec="seconds"),
-              "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-              "demo": {"seed": EVAL_SEED, "end": EVAL_END.isoformat(), "tickets": EVAL_TICKETS, "posts": EVAL_POSTS},
-              "git_commit": _git_commit()},
-        metrics=summarize(results),
-        by_tag=_breakdown(results, lambda c: list(dict.fromkeys([*c.tags, f"db:{c.db}", f"kind:{c.kind}"]))),
-        by_source=_breakdown(results, lambda c: [c.source]),
-        cases=results)
+    report = build_report(results, {
+        "backend": backend, "datasets": [str(p) for p in paths], "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "demo": {"seed": EVAL_SEED, "end": EVAL_END.isoformat(), "tickets": EVAL_TICKETS, "posts": EVAL_POSTS},
+        "git_commit": _git_commit()})
     if out_dir is not None:
         write_reports(report, Path(out_dir))
     return report

@@ -11,13 +11,15 @@ evaluation set beside the rule-based parser on the same cases.
 Cases come from every eval/*.jsonl, interleaved in proportion, so the first N are a stratified
 sample; --limit 0 runs all 504 (about 25 s a question on 2 cores: hours). Each scored case is
 appended to data/bench-llm/<backend>.checkpoint.jsonl and reused by the next run (--fresh
-forgets it), so a long run can be stopped and resumed.
+forgets it), so a long run can be stopped and resumed; --report-only writes the reports and
+data/bench-llm/comparison.md (per eval set: parser beside LLM) from what the checkpoints hold.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -73,6 +75,66 @@ def sample_cases(limit: int, datasets: list[Path]) -> Path:
     return out
 
 
+def _pct(num: int, den: int) -> str:
+    return f"{num / den:.1%} ({num}/{den})" if den else "—"
+
+
+def _ms(values: list[float], q: float) -> str:
+    if not values:
+        return "—"
+    ordered = sorted(values)
+    return f"{ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1000:.1f} s"
+
+
+def comparison(rules: list, llm: list, note: str) -> str:
+    """A Markdown table, per eval set and overall: the parser beside the LLM planner on the same cases."""
+    keys = {(c.id, c.question) for c in llm}
+    rules = [c for c in rules if (c.id, c.question) in keys]
+    sets = sorted({t for c in llm for t in c.tags if t.startswith("set:")})
+    lines = [note, "",
+             "| eval set | cases | rules: execution accuracy | LLM: execution accuracy | LLM: refusals + clarifications "
+             "| LLM: SQL valid | LLM latency p50 / p95 (SQL cases) |",
+             "|---|---|---|---|---|---|---|"]
+    for name in [*sets, None]:
+        r = [c for c in rules if name is None or name in c.tags]
+        m = [c for c in llm if name is None or name in c.tags]
+        r_sql, m_sql = [c for c in r if c.kind == "sql"], [c for c in m if c.kind == "sql"]
+        m_other = [c for c in m if c.kind != "sql"]
+        generated = [c for c in m_sql if c.sql_generated]
+        lat = [c.latency_ms for c in m_sql]
+        lines.append(f"| {'**all**' if name is None else name.removeprefix('set:')} | {len(m)} "
+                     f"| {_pct(sum(c.correct for c in r_sql), len(r_sql))} "
+                     f"| {_pct(sum(c.correct for c in m_sql), len(m_sql))} "
+                     f"| {_pct(sum(c.correct for c in m_other), len(m_other))} "
+                     f"| {_pct(sum(bool(c.valid_sql) for c in generated), len(generated))} "
+                     f"| {_ms(lat, 0.5)} / {_ms(lat, 0.95)} |")
+    reasons: dict[str, int] = {}
+    for c in llm:
+        if not c.correct:
+            key = re.sub(r"标准答案列 \S+ ", "标准答案列 … ", c.reason.split("：")[0])
+            reasons[key] = reasons.get(key, 0) + 1
+    lines += ["", "LLM planner's wrong answers by reason:", ""]
+    lines += [f"- {reason}: {n}" for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1])]
+    return "\n".join(lines) + "\n"
+
+
+def report_from_checkpoints(out: Path) -> int:
+    """Reports and the comparison from what the checkpoints hold (a run that was stopped early)."""
+    from assistant.evaluation import build_report, load_checkpoint, write_reports
+    done = {b: list(load_checkpoint(out / f"{b}.checkpoint.jsonl", b).values()) for b in ("rules", "llm")}
+    if not done["llm"]:
+        print(f"{out} 里没有大模型评测的检查点（llm.checkpoint.jsonl）")
+        return 2
+    keys = {(c.id, c.question) for c in done["llm"]}
+    for backend, cases in done.items():
+        cases = [c for c in cases if (c.id, c.question) in keys]
+        write_reports(build_report(cases, {"backend": backend, "from_checkpoint": True}), out / backend)
+    text = comparison(done["rules"], done["llm"], f"{len(keys)} cases scored so far (a stratified prefix of eval/).")
+    (out / "comparison.md").write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--base-url", help="use a running endpoint instead of starting the model here")
@@ -84,8 +146,12 @@ def main() -> int:
     ap.add_argument("--fresh", action="store_true",
                     help="forget the checkpoint of an earlier run (by default its scored cases are reused)")
     ap.add_argument("--skip-eval", action="store_true")
+    ap.add_argument("--report-only", action="store_true",
+                    help="write the reports and the comparison from the checkpoints in --out; run nothing")
     ap.add_argument("--out", type=Path, default=ROOT / "data" / "bench-llm")
     args = ap.parse_args()
+    if args.report_only:
+        return report_from_checkpoints(args.out)
     settings = load_settings()
     figures: dict = {}
 
@@ -137,6 +203,10 @@ def main() -> int:
                           "latency_p50_ms": m.get("latency_p50_ms"), "latency_p95_ms": m.get("latency_p95_ms"),
                           "wall_s": round(time.perf_counter() - t0, 1)}, ensure_ascii=False), flush=True)
         print(report.summary(), flush=True)
+    text = comparison(reports["rules"].cases, reports["llm"].cases,
+                      f"{len(reports['llm'].cases)} cases of eval/, model at {base_url}.")
+    (args.out / "comparison.md").write_text(text, encoding="utf-8")
+    print(text)
     return 0
 
 
