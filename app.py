@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -303,6 +302,7 @@ def _run_edited(sql: str, database: str, who: Who, app) -> None:
 
 
 def _ask(question: str, who: Who, app) -> None:
+    from assistant.llm_planner import streaming_sql
     from assistant.pipeline import ask
     _add({"role": "user", "text": question})
     with st.chat_message("user"):
@@ -316,9 +316,9 @@ def _ask(question: str, who: Who, app) -> None:
                 if not tokens:   # a model answering takes seconds: open the box so the officer sees it write
                     status.update(label="大模型正在编写查询…", expanded=True)
                 tokens.append(token)
-                if len(tokens) % 4 == 0:   # the reply is fenced (```sql … ```): show the SQL inside
-                    text = re.sub(r"^\s*```[a-zA-Z]*\s*", "", "".join(tokens)).split("```")[0]
-                    if text.strip():
+                if len(tokens) % 4 == 0:
+                    text = streaming_sql("".join(tokens))   # the SQL inside the reply's ```sql fence
+                    if text:
                         stream.code(text, language="sql")
 
             answer = ask(question, app=app, session=st.session_state["session_id"], scope=who.scope, on_token=on_token,

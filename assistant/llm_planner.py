@@ -101,6 +101,19 @@ def extract_sql(text: str) -> str | None:
     return sql.rstrip(";").strip() or None
 
 
+def streaming_sql(text: str) -> str:
+    """What to show of a reply still arriving: the latest ```sql block, open or closed.
+
+    A repair round streams into the same callback after the first reply, so the newest block
+    wins; text outside fences (an explanation) is shown only when there is no fence at all.
+    """
+    parts = re.split(r"```[A-Za-z]*", text or "")
+    if len(parts) == 1:
+        return parts[0].strip()
+    inside = [part.strip() for part in parts[1::2] if part.strip()]
+    return inside[-1] if inside else ""
+
+
 _WRITE_NODES = (exp.Delete, exp.Update, exp.Insert, exp.Drop, exp.Create, exp.Alter, exp.Command,
                 exp.Merge, exp.TruncateTable)
 

@@ -17,7 +17,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.llm_planner import (LLMPlanner, extract_sql, infer_period, infer_shape, resolve_time_rules,
-                                   write_statement)
+                                   streaming_sql, write_statement)
 from assistant.planner import PlanContext
 from assistant.session import Turn
 from fake_openai import FakeOpenAI, Reply, step_of
@@ -227,6 +227,21 @@ def test_without_stream_setting_nothing_is_streamed(app, planner, server):
     settings = app.settings.with_(llm_stream=False)   # WENSHU_LLM_STREAM=0, for endpoints that cannot stream
     result = planner.plan("今年海原县的工单量是多少？", ctx_for(app, settings=settings, on_token=tokens.append))
     assert result.kind == "sql" and tokens == [] and not server.requests[0].get("stream")
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("", ""),
+    ("```", ""),
+    ("```sql\nSEL", "SEL"),
+    ("```sql\nSELECT 1\n```", "SELECT 1"),
+    ("```sql\nSELECT 1\n```\n说明：统计工单", "SELECT 1"),
+    ("```sql\nSELECT 1\n``````sql\nSELECT 2 FR", "SELECT 2 FR"),     # a repair round streams after the first
+    ("```sql\nSELECT 1\n```\n```sql\n", "SELECT 1"),                # the new block has not started yet
+    ("SELECT COUNT(*) FROM t", "SELECT COUNT(*) FROM t"),              # no fence at all
+    ("```SQL\nselect 1", "select 1"),
+])
+def test_streaming_sql_shows_the_newest_block(text, shown):
+    assert streaming_sql(text) == shown
 
 
 # ── intent and follow-ups ───────────────────────────────────────────────────────────
