@@ -599,7 +599,8 @@ def load_checkpoint(path: Path, backend: str) -> dict[tuple[str, str], CaseResul
 def append_checkpoint(path: Path, backend: str, result: CaseResult) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps({"run_backend": backend, "case": asdict(result)}, ensure_ascii=False, default=str) + "\n")
+        row = {"run_backend": backend, "case": asdict(result)}
+        fh.write(json.dumps(row, ensure_ascii=False, default=json_value) + "\n")
 
 
 def run_eval(datasets: Sequence[Path] | None, *, backend: str, settings: Settings, out_dir: Path | None = None,
