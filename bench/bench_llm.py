@@ -80,10 +80,9 @@ def _pct(num: int, den: int) -> str:
 
 
 def _ms(values: list[float], q: float) -> str:
-    if not values:
-        return "—"
-    ordered = sorted(values)
-    return f"{ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1000:.1f} s"
+    from assistant.evaluation import _percentile   # the same percentile as the eval report's latency
+    value = _percentile(values, q)
+    return "—" if value is None else f"{value / 1000:.1f} s"
 
 
 def comparison(rules: list, llm: list, note: str) -> str:
