@@ -27,12 +27,22 @@ def _num(value: Any) -> float | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, decimal.Decimal):
-        return float(value)
+        return float(value) if value.is_finite() else None
     if isinstance(value, (int, float)):
         return None if isinstance(value, float) and (math.isnan(value) or math.isinf(value)) else float(value)
     if hasattr(value, "item"):
         return _num(value.item())
     return None
+
+
+# A ratio over a zero base: DuckDB and SQLite return inf or nan where PostgreSQL would raise.
+NOT_COMPUTABLE = "—（除数为0，无法计算）"
+
+
+def _non_finite(value: Any) -> bool:
+    if isinstance(value, decimal.Decimal):
+        return not value.is_finite()
+    return isinstance(value, float) and not math.isfinite(value)
 
 
 def column_kind(name: str) -> str:
@@ -58,6 +68,8 @@ def unit_of(name: str) -> str:
 def fmt_number(value: Any, kind: str = "count", unit: str = "") -> str:
     v = _num(value)
     if v is None:
+        if _non_finite(value):
+            return NOT_COMPUTABLE
         return "无数据" if value is None else str(value)
     if kind == "ratio":
         return f"{v * 100:.1f}%"
@@ -132,7 +144,7 @@ def fmt_cell(value: Any) -> str:
     n = _num(value)
     if n is not None:
         return f"{n:,.0f}" if abs(n - round(n)) < 1e-9 else f"{n:,.2f}"
-    return str(value)
+    return NOT_COMPUTABLE if _non_finite(value) else str(value)
 
 
 def fmt_label(value: Any, dim: str | None = None) -> str:

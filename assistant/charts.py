@@ -132,10 +132,15 @@ def format_value(value: Any, fmt: str) -> str:
     if not _is_number(value):
         return str(value)
     x = decimal.Decimal(str(value))
+    if not x.is_finite():  # e.g. a model's ratio over a zero base: DuckDB returns inf, not NULL
+        return "—"
     if fmt == ".1%":
-        return f"{(x * 100).quantize(decimal.Decimal('0.1'), rounding=decimal.ROUND_HALF_UP)}%"
+        x *= 100
     places = {",.0f": "1", ",.2f": "0.01"}.get(fmt, "0.1")
-    return f"{x.quantize(decimal.Decimal(places), rounding=decimal.ROUND_HALF_UP):,}"
+    # Enough digits for any float: quantize raises rather than round when the default 28 are too few.
+    context = decimal.Context(prec=max(28, x.adjusted() + 4), rounding=decimal.ROUND_HALF_UP)
+    rounded = x.quantize(decimal.Decimal(places), context=context)
+    return f"{rounded}%" if fmt == ".1%" else f"{rounded:,}"
 
 
 _TIME_FORMATS = {

@@ -89,6 +89,8 @@ def json_value(value: Any) -> Any:
     if isinstance(value, float):
         return None if math.isnan(value) or math.isinf(value) else value
     if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            return None
         return float(value) if value != value.to_integral_value() else int(value)
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import duckdb
 import pytest
 
-from assistant.answer import fmt_number, write_answer
-from assistant.models import Definition, PlannerResult, Scope
+from assistant.answer import NOT_COMPUTABLE, fmt_cell, fmt_number, write_answer
+from assistant.models import Definition, PlannerResult, Scope, json_value
 from assistant.schema_docs import load_schema_docs
 from assistant.semantic_parser import RulesPlanner
 
@@ -42,6 +42,15 @@ def test_number_formats() -> None:
     assert fmt_number(4983034, "yuan") == "498.30万元"
     assert fmt_number(4.0444, "days") == "4.0天"
     assert fmt_number(None) == "无数据"
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"),
+                                   decimal.Decimal("Infinity"), decimal.Decimal("NaN")])
+def test_a_ratio_over_zero_is_said_to_be_not_computable(value) -> None:
+    # DuckDB and SQLite divide by zero to inf / nan rather than NULL.
+    assert fmt_number(value, "ratio") == NOT_COMPUTABLE
+    assert fmt_cell(value) == NOT_COMPUTABLE
+    assert json_value(value) is None
 
 
 def test_single_figures_with_period_and_definition(ask) -> None:

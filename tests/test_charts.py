@@ -199,6 +199,30 @@ def test_number_formats(name, values, fmt, shown):
     assert format_value(values[0], fmt) == shown
 
 
+@pytest.mark.parametrize("value,fmt,shown", [
+    # a ratio over a zero base: DuckDB returns inf / nan instead of NULL
+    (float("inf"), ".1%", "—"),
+    (float("-inf"), ",.0f", "—"),
+    (float("nan"), ",.1f", "—"),
+    (Decimal("Infinity"), ",.2f", "—"),
+    (Decimal("NaN"), ".1%", "—"),
+    # beyond the default 28 significant digits quantize raised instead of rounding
+    (1e40, ",.0f", "10,000,000,000,000,000,000,000,000,000,000,000,000,000"),
+    (1e30, ".1%", "100000000000000000000000000000000.0%"),
+    (Decimal("12345678901234567890123456789.55"), ",.1f", "12,345,678,901,234,567,890,123,456,789.6"),
+    (-0.00645, ".1%", "-0.6%"),
+    (0.0005, ".1%", "0.1%"),
+])
+def test_values_without_a_finite_or_short_form(value, fmt, shown):
+    assert format_value(value, fmt) == shown
+
+
+def test_metric_card_of_an_infinite_ratio():
+    _, spec = choose_chart(_r("single"), ["环比增长率"], [[float("inf")]])
+    card = metric_card(spec)
+    assert card["formatted"] == "—" and card["value"] is None
+
+
 def test_wide_compare_single_row_uses_the_rate_column():
     plan = {"compare": {"kind": "yoy", "periods": [], "wide": True}}
     _, spec = choose_chart(_r("compare", plan), ["本期工单量", "同期工单量", "增减", "增减率"], [[1100, 1000, 100, 0.1]])
