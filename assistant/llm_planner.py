@@ -29,6 +29,7 @@ from .config import PROMPTS_DIR, Settings
 from .models import Definition, PlannerResult, ResultShape
 from .retrieval import Hit, IndexItem, RetrievalIndex, build_corpus, corpus_fingerprint, hidden_column, load_confirmed
 from .schema_docs import MetricDoc, SchemaDocs, TableDoc
+from .semantic_parser import safety_refusal
 from .timeparse import find_periods, period_before, range_label, year_over_year
 
 PROMPT_VERSION = "v1"
@@ -63,6 +64,21 @@ _DATA_WORDS = re.compile(
 
 REFUSE_UNSAFE = ("这个请求不能办理：问数只做只读的统计查询，不能修改或删除数据，"
                  "也不能提供来电人的姓名、电话、诉求原文等个人信息。")
+
+
+def unsafe_refusal(question: str) -> PlannerResult | None:
+    """The keyword pre-check: a refusal before anything reaches the model, or None.
+
+    Besides its own list it applies the parser's safety rules (writes, commands, injection, any
+    caller's personal data), so both planners refuse the same requests; the eval run found
+    "来电人叫什么名字" passing the list alone.
+    """
+    if _UNSAFE.search(question):
+        return PlannerResult(kind="refuse", backend=BACKEND, message=REFUSE_UNSAFE)
+    refusal = safety_refusal(question)
+    if refusal is None:
+        return None
+    return PlannerResult(kind="refuse", backend=BACKEND, message=refusal.message, suggestions=refusal.suggestions)
 
 
 def chitchat_reply(docs: SchemaDocs) -> tuple[str, list[str]]:
@@ -581,9 +597,10 @@ class LLMPlanner:
         if not question:
             return PlannerResult(kind="clarify", backend=BACKEND, message="请输入要查询的问题。")
         # 1. intent — the keyword pre-check on the words as typed, before anything is generated
-        if _UNSAFE.search(question):
+        refusal = unsafe_refusal(question)
+        if refusal is not None:
             self.last_trace["intent"] = "unsafe"
-            return PlannerResult(kind="refuse", backend=BACKEND, message=REFUSE_UNSAFE)
+            return refusal
         if _CHITCHAT.match(question):
             self.last_trace["intent"] = "chitchat"
             text, suggestions = chitchat_reply(docs)
@@ -649,7 +666,7 @@ class LLMPlanner:
     # ── steps ──
     def intent(self, question: str, docs: SchemaDocs, client: LLMClient) -> str:
         """data / chitchat / unsafe: keywords decide when they can; the model decides the rest."""
-        if _UNSAFE.search(question):
+        if unsafe_refusal(question) is not None:
             return "unsafe"
         if _CHITCHAT.match(question):
             return "chitchat"

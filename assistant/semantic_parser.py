@@ -637,8 +637,7 @@ class RulesPlanner:
 
 def _plan(question: str, as_of: dt.date, docs: SchemaDocs, history: list) -> PlannerResult:
     text = normalise(question)
-    spaced = unicodedata.normalize("NFKC", question).lower()
-    refusal = _refusal(text, spaced)
+    refusal = safety_refusal(question)
     if refusal is not None:
         return refusal
     lexicon = build_lexicon(docs)
@@ -745,6 +744,11 @@ PII_MESSAGE = ("为保护个人信息，不能提供来电人的姓名、电话�
 def _refuse(message: str, suggestions: list[str] | None = None) -> PlannerResult:
     return PlannerResult(kind="refuse", backend="rules", confidence=1.0, message=message,
                          suggestions=list(suggestions or []))
+
+
+def safety_refusal(question: str) -> PlannerResult | None:
+    """The refusal any planner gives before planning (the LLM planner's keyword pre-check uses it too)."""
+    return _refusal(normalise(question), unicodedata.normalize("NFKC", question).lower())
 
 
 def _refusal(text: str, spaced: str) -> PlannerResult | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 import socket
 import time
@@ -17,7 +18,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.llm_planner import (LLMPlanner, extract_sql, infer_period, infer_shape, resolve_time_rules,
-                                   streaming_sql, write_statement)
+                                   streaming_sql, unsafe_refusal, write_statement)
 from assistant.planner import PlanContext
 from assistant.session import Turn
 from fake_openai import FakeOpenAI, Reply, step_of
@@ -159,6 +160,27 @@ def test_unsafe_request_is_refused_before_any_model_call(app, planner, server):
         assert result.kind == "refuse", question
         assert "个人信息" in result.message
     assert server.requests == []
+
+
+def _eval_cases():
+    from assistant.evaluation import default_datasets, load_cases
+    return load_cases(default_datasets())
+
+
+def test_every_eval_refusal_is_refused_before_any_model_call(app, planner, server):
+    refusals = [c for c in _eval_cases() if c.expect == "refuse"]
+    assert len(refusals) >= 20
+    for case in refusals:
+        result = planner.plan(case.question, ctx_for(app))
+        assert result.kind == "refuse" and result.backend == "llm", (case.id, case.question)
+        assert _chinese(result.message)
+    assert server.requests == []
+
+
+def test_no_eval_data_question_is_refused_by_the_pre_check():
+    questions = [c.question for c in _eval_cases() if c.expect != "refuse"]
+    assert len(questions) >= 400
+    assert [q for q in questions if unsafe_refusal(q) is not None] == []
 
 
 # ── every failure is a Chinese sentence ──────────────────────────────────────────────
@@ -333,6 +355,20 @@ def test_answer_rows_go_through_the_shared_pipeline(app, server):
     assert len(answer.rows) == 1 and answer.rows[0][0] > 0
     assert answer.period == "2026年1月1日至6月30日"
     assert app.databases.execute("hotline", GOOD)[1][0][0] == answer.rows[0][0]
+
+
+def test_ratio_over_a_zero_base_is_an_answer_not_a_crash(app, server):
+    # DuckDB divides by zero to inf (0/0 to nan); the eval run found the metric card raising on it.
+    from assistant.charts import metric_card
+    from assistant.pipeline import ask
+    server.script(fenced("SELECT COUNT(*) * 1.0 / COUNT(*) FILTER (WHERE received_at < DATE '2000-01-01') "
+                         "AS 环比增长率 FROM hotline_tickets"))
+    answer = ask("2026年4月的工单量环比是多少", app=app, as_of=AS_OF, backend="llm")
+    assert answer.status == "ok", answer.answer
+    assert answer.rows == [[float("inf")]]
+    assert "无法计算" in answer.answer and "inf" not in answer.answer
+    json.dumps(answer.chart, allow_nan=False)  # the browser's JSON.parse takes no Infinity
+    assert metric_card(answer.chart)["formatted"] == "—"
 
 
 # ── pure helpers ────────────────────────────────────────────────────────────────────
