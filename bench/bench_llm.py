@@ -91,22 +91,26 @@ def comparison(rules: list, llm: list, note: str) -> str:
     rules = [c for c in rules if (c.id, c.question) in keys]
     sets = sorted({t for c in llm for t in c.tags if t.startswith("set:")})
     lines = [note, "",
-             "| eval set | cases | rules: execution accuracy | LLM: execution accuracy | LLM: refusals + clarifications "
+             "| eval set | cases | rules: execution accuracy | LLM: execution accuracy | LLM: refusals | LLM: clarifications "
              "| LLM: SQL valid | LLM latency p50 / p95 (SQL cases) |",
-             "|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|"]
     for name in [*sets, None]:
         r = [c for c in rules if name is None or name in c.tags]
         m = [c for c in llm if name is None or name in c.tags]
         r_sql, m_sql = [c for c in r if c.kind == "sql"], [c for c in m if c.kind == "sql"]
-        m_other = [c for c in m if c.kind != "sql"]
+        m_refuse, m_clarify = [c for c in m if c.kind == "refuse"], [c for c in m if c.kind == "clarify"]
         generated = [c for c in m_sql if c.sql_generated]
         lat = [c.latency_ms for c in m_sql]
         lines.append(f"| {'**all**' if name is None else name.removeprefix('set:')} | {len(m)} "
                      f"| {_pct(sum(c.correct for c in r_sql), len(r_sql))} "
                      f"| {_pct(sum(c.correct for c in m_sql), len(m_sql))} "
-                     f"| {_pct(sum(c.correct for c in m_other), len(m_other))} "
+                     f"| {_pct(sum(c.correct for c in m_refuse), len(m_refuse))} "
+                     f"| {_pct(sum(c.correct for c in m_clarify), len(m_clarify))} "
                      f"| {_pct(sum(bool(c.valid_sql) for c in generated), len(generated))} "
                      f"| {_ms(lat, 0.5)} / {_ms(lat, 0.95)} |")
+    r_refuse, r_clarify = [c for c in rules if c.kind == "refuse"], [c for c in rules if c.kind == "clarify"]
+    lines += ["", f"The parser on the same cases: refusals {_pct(sum(c.correct for c in r_refuse), len(r_refuse))}, "
+                  f"clarifications {_pct(sum(c.correct for c in r_clarify), len(r_clarify))}."]
     reasons: dict[str, int] = {}
     for c in llm:
         if not c.correct:
@@ -128,7 +132,11 @@ def report_from_checkpoints(out: Path) -> int:
     for backend, cases in done.items():
         cases = [c for c in cases if (c.id, c.question) in keys]
         write_reports(build_report(cases, {"backend": backend, "from_checkpoint": True}), out / backend)
-    text = comparison(done["rules"], done["llm"], f"{len(keys)} cases scored so far (a stratified prefix of eval/).")
+    from assistant.evaluation import default_datasets, load_cases
+    total = len(load_cases(default_datasets(EVAL_DIR)))
+    note = (f"All {total} cases of eval/." if len(keys) >= total
+            else f"{len(keys)} of the {total} cases of eval/ scored so far (a stratified prefix).")
+    text = comparison(done["rules"], done["llm"], note)
     (out / "comparison.md").write_text(text, encoding="utf-8")
     print(text)
     return 0
