@@ -60,7 +60,8 @@ def plan_question(question: str, ctx: PlanContext, *, backend: str, rules: Plann
     result = rules.plan(question, ctx)
     if backend == "rules" or llm is None:
         return result
-    confident = result.kind in ("sql", "refuse", "reply") and result.confidence >= AUTO_CONFIDENCE
+    # A confident clarification counts too: "红星区" is in no region table, and SQL would only guess.
+    confident = result.kind in ("sql", "refuse", "reply", "clarify") and result.confidence >= AUTO_CONFIDENCE
     if confident:
         return result
     model_result = llm().plan(question, ctx)

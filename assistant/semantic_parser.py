@@ -660,7 +660,8 @@ def _plan(question: str, as_of: dt.date, docs: SchemaDocs, history: list) -> Pla
 
     place = _unknown_place(a)
     if place:
-        return PlannerResult(kind="clarify", backend="rules", confidence=0.2,
+        # Sure of it: the place is in no region table, so a model could only guess (auto keeps this).
+        return PlannerResult(kind="clarify", backend="rules", confidence=0.9,
                              message=f"没有找到名为“{place}”的地区。宁夏的市有银川、石嘴山、吴忠、固原、中卫，请确认地名。",
                              suggestions=["银川市今年的工单量", "各县区今年的工单量"])
     previous = _previous_plan(history)
