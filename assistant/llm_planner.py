@@ -32,7 +32,7 @@ from .schema_docs import MetricDoc, SchemaDocs, TableDoc
 from .semantic_parser import safety_refusal
 from .timeparse import find_periods, period_before, range_label, year_over_year
 
-PROMPT_VERSION = "v1"
+PROMPT_VERSION = "v2"
 DIALECT = "duckdb"
 FEW_SHOT = 3
 MAX_SQL_TOKENS = 400
@@ -64,6 +64,10 @@ _DATA_WORDS = re.compile(
 
 REFUSE_UNSAFE = ("这个请求不能办理：问数只做只读的统计查询，不能修改或删除数据，"
                  "也不能提供来电人的姓名、电话、诉求原文等个人信息。")
+
+
+ASK_BACK = ("请问您想查询哪方面的数据？我可以查询热线工单（工单量、办结率、满意率等）"
+            "和工会阵地（阵地数量、活动场次、服务人次等），请说明指标，以及地区和时间。")
 
 
 def unsafe_refusal(question: str) -> PlannerResult | None:
@@ -615,6 +619,9 @@ class LLMPlanner:
         if intent == "chitchat":
             text, suggestions = chitchat_reply(docs)
             return PlannerResult(kind="reply", backend=BACKEND, message=text, suggestions=suggestions)
+        if intent == "unclear":  # SQL for "情况怎么样" would be a guess shown as a fact
+            return PlannerResult(kind="clarify", backend=BACKEND, standalone_question=standalone,
+                                 message=ASK_BACK, suggestions=chitchat_reply(docs)[1])
         # 3 + 4. retrieval and schema linking
         try:
             index = self.index(docs)
@@ -665,7 +672,7 @@ class LLMPlanner:
 
     # ── steps ──
     def intent(self, question: str, docs: SchemaDocs, client: LLMClient) -> str:
-        """data / chitchat / unsafe: keywords decide when they can; the model decides the rest."""
+        """data / unclear / chitchat / unsafe: keywords decide when they can; the model decides the rest."""
         if unsafe_refusal(question) is not None:
             return "unsafe"
         if _CHITCHAT.match(question):
@@ -676,7 +683,7 @@ class LLMPlanner:
             return "data"
         reply = client.complete([self._human(self._prompt("intent").substitute(question=question))],
                                 step="intent", max_tokens=8).strip().lower()
-        for label in ("unsafe", "chitchat", "data"):
+        for label in ("unsafe", "chitchat", "unclear", "data"):
             if label in reply:
                 return label
         return "data"  # an unclear answer should not block a question; the guard still applies

@@ -284,6 +284,14 @@ def test_undecided_intent_asks_the_model(app, planner, server):
     assert planner.plan("帮我把系统权限开一下", ctx_for(app)).kind == "refuse"
 
 
+def test_a_question_that_says_nothing_to_count_is_asked_back(app, planner, server):
+    server.script("unclear")
+    result = planner.plan("那个东西怎么样了", ctx_for(app))
+    assert result.kind == "clarify" and "哪方面的数据" in result.message and result.suggestions
+    assert server.steps() == ["intent"]          # no SQL was generated for a guess
+    assert "unclear" in server.prompts("intent")[0]
+
+
 def test_follow_up_is_rewritten_from_history(app, planner, server):
     history = [Turn(question="今年海原县的工单量是多少？", standalone_question="今年海原县的工单量是多少？",
                     database="hotline", sql=GOOD, backend="llm")]
@@ -369,6 +377,44 @@ def test_ratio_over_a_zero_base_is_an_answer_not_a_crash(app, server):
     assert "无法计算" in answer.answer and "inf" not in answer.answer
     json.dumps(answer.chart, allow_nan=False)  # the browser's JSON.parse takes no Infinity
     assert metric_card(answer.chart)["formatted"] == "—"
+
+
+# ── auto: the parser when it is sure, the model otherwise ──────────────────────────────
+def test_auto_keeps_a_confident_parse_without_asking_the_model(app, server):
+    from assistant.pipeline import ask
+    answer = ask("今年海原县的工单量是多少？", app=app, as_of=AS_OF, backend="auto")
+    assert answer.status == "ok" and answer.backend == "rules"
+    assert server.requests == []
+
+
+def test_auto_keeps_the_parsers_question_about_an_unknown_place(app, server):
+    from assistant.pipeline import ask
+    answer = ask("红星区今年的工单量", app=app, as_of=AS_OF, backend="auto")
+    assert answer.status == "clarify" and "没有找到名为“红星区”的地区" in answer.answer
+    assert server.requests == []
+
+
+def test_auto_hands_what_the_parser_cannot_read_to_the_model(app, server):
+    from assistant.pipeline import ask
+    server.script(fenced(GOOD))
+    answer = ask("我们这边职工流失率是多少", app=app, as_of=AS_OF, backend="auto")  # not a parser word
+    assert server.steps() == ["sql"] and answer.backend == "llm"
+    assert answer.status == "ok" and answer.sql and answer.rows
+
+
+def test_auto_asks_back_when_the_model_finds_nothing_to_count(app, server):
+    from assistant.pipeline import ask
+    server.script("unclear")
+    answer = ask("那个东西怎么样了", app=app, as_of=AS_OF, backend="auto")
+    assert answer.status == "clarify" and answer.backend == "llm"
+    assert server.steps() == ["intent"]
+
+
+def test_auto_keeps_the_parsers_answer_when_the_model_fails(app, server):
+    from assistant.pipeline import ask
+    server.script(Reply(status=500), Reply(status=500), Reply(status=500))
+    answer = ask("那个东西怎么样了", app=app, as_of=AS_OF, backend="auto")
+    assert answer.status == "clarify" and answer.backend == "rules" and "哪方面的数据" in answer.answer
 
 
 # ── pure helpers ────────────────────────────────────────────────────────────────────
