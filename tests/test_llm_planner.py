@@ -290,6 +290,11 @@ def test_a_question_that_says_nothing_to_count_is_asked_back(app, planner, serve
     assert result.kind == "clarify" and "哪方面的数据" in result.message and result.suggestions
     assert server.steps() == ["intent"]          # no SQL was generated for a guess
     assert "unclear" in server.prompts("intent")[0]
+    # nor when the model calls it a data question: nothing in it names anything to count
+    server.reset()
+    server.script("data")
+    assert planner.plan("帮我看看", ctx_for(app)).kind == "clarify"
+    assert server.steps() == ["intent"]
 
 
 def test_follow_up_is_rewritten_from_history(app, planner, server):
