@@ -23,19 +23,7 @@ MAX_LISTED = 5
 
 
 # ── numbers ──────────────────────────────────────────────────────────────────────────
-def _num(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, decimal.Decimal):
-        return float(value) if value.is_finite() else None
-    if isinstance(value, (int, float)):
-        return None if isinstance(value, float) and (math.isnan(value) or math.isinf(value)) else float(value)
-    if hasattr(value, "item"):
-        return _num(value.item())
-    return None
-
-
-# A ratio over a zero base: DuckDB and SQLite return inf or nan where PostgreSQL would raise.
+# A ratio over a zero base: DuckDB returns inf or nan (SQLite gives NULL, PostgreSQL raises).
 NOT_COMPUTABLE = "—（除数为0，无法计算）"
 
 
@@ -43,6 +31,16 @@ def _non_finite(value: Any) -> bool:
     if isinstance(value, decimal.Decimal):
         return not value.is_finite()
     return isinstance(value, float) and not math.isfinite(value)
+
+
+def _num(value: Any) -> float | None:
+    if value is None or isinstance(value, bool) or _non_finite(value):
+        return None
+    if isinstance(value, (int, float, decimal.Decimal)):
+        return float(value)
+    if hasattr(value, "item"):
+        return _num(value.item())
+    return None
 
 
 def column_kind(name: str) -> str:

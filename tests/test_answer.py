@@ -47,7 +47,7 @@ def test_number_formats() -> None:
 @pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"),
                                    decimal.Decimal("Infinity"), decimal.Decimal("NaN")])
 def test_a_ratio_over_zero_is_said_to_be_not_computable(value) -> None:
-    # DuckDB and SQLite divide by zero to inf / nan rather than NULL.
+    # DuckDB divides a float by zero to inf / nan rather than NULL.
     assert fmt_number(value, "ratio") == NOT_COMPUTABLE
     assert fmt_cell(value) == NOT_COMPUTABLE
     assert json_value(value) is None
